@@ -1,0 +1,10 @@
+from django.urls import path
+from rest_framework.routers import DefaultRouter
+
+from . import views
+
+router = DefaultRouter(trailing_slash=True)
+router.register("memberships", views.MembershipViewSet, basename="membership")
+router.register("audit-events", views.AuditEventViewSet, basename="auditevent")
+
+urlpatterns = [path("me/", views.MeView.as_view(), name="me"), *router.urls]

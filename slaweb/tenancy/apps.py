@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class TenancyConfig(AppConfig):
+    name = "slaweb.tenancy"
+    label = "tenancy"
+    verbose_name = _("Tenancy")
+
+    def ready(self):
+        from django.db.models.signals import post_migrate
+
+        from . import audit, db_security
+
+        audit.connect_signals()
+        post_migrate.connect(db_security.on_post_migrate, dispatch_uid="tenancy-db-security")

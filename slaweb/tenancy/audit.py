@@ -1,0 +1,85 @@
+"""Audit trail: every save and delete of a tenant-owned model becomes an AuditEvent.
+
+Bulk operations (QuerySet.update, bulk_create) send no signals; services that use them
+record an event themselves with `record()`.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models.signals import post_delete, post_save
+
+from .context import current_actor
+
+SKIPPED_FIELDS = {"tenant"}
+
+
+def _plain(value):
+    return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
+
+
+def _snapshot(instance) -> dict:
+    return {
+        field.attname: field.value_from_object(instance)
+        for field in instance._meta.concrete_fields
+        if field.name not in SKIPPED_FIELDS
+    }
+
+
+def diff(instance) -> dict:
+    """Field -> [old, new] for the fields that changed since the instance was loaded."""
+    before = getattr(instance, "_loaded_values", {})
+    after = _snapshot(instance)
+    ignored = getattr(instance, "audit_ignore", ())
+    return {
+        name: _plain([before.get(name), value])
+        for name, value in after.items()
+        if name in before and before[name] != value and name not in ignored
+    }
+
+
+def record(instance, action: str, changes: dict | None = None) -> None:
+    from .models import AuditEvent
+
+    actor = current_actor()
+    AuditEvent.objects.create(
+        tenant_id=instance.tenant_id,
+        actor_id=actor.user_id if actor else None,
+        actor_label=actor.label if actor else "system",
+        via=actor.via if actor else "",
+        action=action,
+        model=instance._meta.label_lower,
+        object_id=str(instance.pk),
+        object_repr=str(instance)[:200],
+        changes=changes or {},
+    )
+
+
+def _on_save(sender, instance, created, raw=False, **kwargs):
+    if raw or not _is_audited(sender):
+        return
+    if created:
+        record(instance, "create", {k: _plain([None, v]) for k, v in _snapshot(instance).items()})
+    else:
+        changes = diff(instance)
+        if changes:
+            record(instance, "update", changes)
+    instance._loaded_values = _snapshot(instance)
+
+
+def _on_delete(sender, instance, **kwargs):
+    if _is_audited(sender):
+        record(instance, "delete", {k: _plain([v, None]) for k, v in _snapshot(instance).items()})
+
+
+def _is_audited(model) -> bool:
+    from .models import AuditEvent, TenantOwned
+
+    return issubclass(model, TenantOwned) and model is not AuditEvent and not model._meta.abstract
+
+
+def connect_signals() -> None:
+    post_save.connect(_on_save, dispatch_uid="tenancy-audit-save")
+    post_delete.connect(_on_delete, dispatch_uid="tenancy-audit-delete")

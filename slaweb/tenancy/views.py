@@ -1,0 +1,197 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import ListView, TemplateView
+from django_scopes import scopes_disabled
+
+from . import services
+from .forms import AddMemberForm, AuditFilterForm, ChangeRoleForm, TokenForm
+from .models import ApiToken, AuditEvent, Membership, Role
+
+
+def tenant_url(request, name: str, *args) -> str:
+    return reverse(name, args=[request.tenant.slug, *args])
+
+
+class TenantViewMixin:
+    """Base of every tenant page: the middleware resolved tenant and membership;
+    reads need `read_role`, other methods `write_role` (403 for members without it)."""
+
+    read_role = Role.VIEWER
+    write_role = Role.MANAGER
+
+    def dispatch(self, request, *args, **kwargs):
+        if getattr(request, "membership", None) is None:
+            raise Http404
+        required = self.read_role if request.method in ("GET", "HEAD", "OPTIONS") else self.write_role
+        if not request.membership.has_role(required):
+            raise PermissionDenied
+        kwargs.pop("tenant_slug", None)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["can_write"] = self.request.membership.has_role(self.write_role)
+        return context
+
+
+@login_required
+def home(request):
+    """Tenant switcher: straight to the only tenant, else a list to choose from."""
+    with scopes_disabled():  # RLS shows this user's own memberships only
+        memberships = list(
+            Membership.objects.filter(user=request.user).select_related("tenant").order_by("tenant__name")
+        )
+    if len(memberships) == 1:
+        return redirect("tenancy:dashboard", memberships[0].tenant.slug)
+    return render(request, "tenancy/home.html", {"memberships": memberships})
+
+
+class DashboardView(TenantViewMixin, TemplateView):
+    template_name = "tenancy/dashboard.html"
+
+
+class MembersView(TenantViewMixin, ListView):
+    read_role = Role.ADMIN
+    write_role = Role.ADMIN
+    template_name = "tenancy/members.html"
+    paginate_by = 50
+
+    def get_queryset(self):
+        return Membership.objects.select_related("user").order_by("user__email")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.setdefault("form", AddMemberForm())
+        context["roles"] = Role.choices
+        return context
+
+    def post(self, request):
+        form = AddMemberForm(request.POST)
+        if form.is_valid():
+            try:
+                services.add_member(request.tenant, form.cleaned_data["email"], form.cleaned_data["role"])
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, _("%(email)s was added.") % form.cleaned_data)
+                return redirect(tenant_url(request, "tenancy:members"))
+        self.object_list = self.get_queryset()
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class MemberRoleView(TenantViewMixin, View):
+    read_role = write_role = Role.ADMIN
+
+    def post(self, request, pk):
+        membership = get_object_or_404(Membership, pk=pk)
+        form = ChangeRoleForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Choose a valid role."))
+        else:
+            try:
+                services.change_role(membership, form.cleaned_data["role"])
+                messages.success(request, _("Role changed."))
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+        return redirect(tenant_url(request, "tenancy:members"))
+
+
+class MemberRemoveView(TenantViewMixin, View):
+    read_role = write_role = Role.ADMIN
+
+    def post(self, request, pk):
+        membership = get_object_or_404(Membership, pk=pk)
+        try:
+            services.remove_member(membership)
+            messages.success(request, _("Member removed."))
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        return redirect(tenant_url(request, "tenancy:members"))
+
+
+class TokensView(TenantViewMixin, ListView):
+    read_role = write_role = Role.ADMIN
+    template_name = "tenancy/tokens.html"
+    paginate_by = 50
+
+    def get_queryset(self):
+        return ApiToken.objects.select_related("membership__user").order_by("revoked_at", "-created_at")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.setdefault("form", TokenForm(tenant=self.request.tenant, initial={"membership": self.request.membership}))
+        return context
+
+    def post(self, request):
+        form = TokenForm(request.POST, tenant=request.tenant)
+        self.object_list = self.get_queryset()
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form), status=400)
+        token, key = ApiToken.issue(form.cleaned_data["membership"], form.cleaned_data["name"])
+        # Rendered, not redirected: the key is shown once and never stored in a session.
+        return self.render_to_response(self.get_context_data(new_token=token, new_key=key, form=TokenForm(tenant=request.tenant)))
+
+
+class TokenRevokeView(TenantViewMixin, View):
+    read_role = write_role = Role.ADMIN
+
+    def post(self, request, pk):
+        token = get_object_or_404(ApiToken, pk=pk)
+        token.revoke()
+        messages.success(request, _("Token “%(name)s” was revoked.") % {"name": token.name})
+        return redirect(tenant_url(request, "tenancy:tokens"))
+
+
+class AuditView(TenantViewMixin, ListView):
+    read_role = write_role = Role.ADMIN
+    template_name = "tenancy/audit.html"
+    paginate_by = 50
+
+    def get_queryset(self):
+        self.filter_form = AuditFilterForm(self.request.GET or None)
+        queryset = AuditEvent.objects.all()
+        if self.filter_form.is_valid():
+            queryset = self.filter_form.apply(queryset)
+        return queryset
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["filter_form"] = self.filter_form
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context["query"] = query.urlencode()
+        return context
+
+
+def healthz(request):
+    """Liveness for load balancers: database and Redis reachable."""
+    import redis
+    from django.conf import settings
+
+    checks = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = "ok"
+    except Exception as error:  # noqa: BLE001 - reported, not raised
+        checks["database"] = f"error: {type(error).__name__}"
+    try:
+        redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2).ping()
+        checks["redis"] = "ok"
+    except Exception as error:  # noqa: BLE001
+        checks["redis"] = f"error: {type(error).__name__}"
+    healthy = all(value == "ok" for value in checks.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "error", "checks": checks, "time": timezone.now().isoformat()},
+        status=200 if healthy else 503,
+    )

@@ -1,0 +1,14 @@
+"""Factories; a tenant-owned factory creates its row inside its tenant's context, and a
+child factory copies its parent's tenant."""
+
+from .tenancy import ApiTokenFactory, AuditEventFactory, MembershipFactory, TenantFactory, UserFactory
+from .base import TenantOwnedFactory
+
+__all__ = [
+    "ApiTokenFactory",
+    "AuditEventFactory",
+    "MembershipFactory",
+    "TenantFactory",
+    "TenantOwnedFactory",
+    "UserFactory",
+]

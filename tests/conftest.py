@@ -1,0 +1,106 @@
+"""Test set-up: the test database is created and migrated by the owner role; tests run as
+the app role (no superuser, no BYPASSRLS, not owner), so row-level security is real here."""
+
+from __future__ import annotations
+
+import pytest
+from django.conf import settings
+from django.db import connections
+from rest_framework.test import APIClient
+
+from slaweb.tenancy.context import tenant_context
+from slaweb.tenancy.models import ApiToken, Role
+from tests.factories import MembershipFactory, TenantFactory
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(request, django_test_environment, django_db_blocker):
+    keepdb = request.config.getvalue("reuse_db") and not request.config.getvalue("create_db")
+    with django_db_blocker.unblock():
+        owner = connections["owner"]
+        old_name = owner.settings_dict["NAME"]
+        test_name = owner.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=keepdb, serialize=False)
+        with owner.cursor() as cursor:
+            # Only for the test database: transactional tests flush tables between tests.
+            cursor.execute(f'GRANT TRUNCATE ON ALL TABLES IN SCHEMA public TO "{settings.DATABASES["default"]["USER"]}"')
+        default = connections["default"]
+        default.close()
+        default.settings_dict["NAME"] = test_name
+        settings.DATABASES["default"]["NAME"] = test_name
+    yield
+    with django_db_blocker.unblock():
+        for alias in ("default", "owner"):
+            connections[alias].close()
+        if not keepdb:
+            owner.creation.destroy_test_db(old_name, verbosity=0, keepdb=False)
+
+
+@pytest.fixture
+def tenant_a(db):
+    return TenantFactory(slug="alpha", name="Alpha Ltd")
+
+
+@pytest.fixture
+def tenant_b(db):
+    return TenantFactory(slug="bravo", name="Bravo GmbH")
+
+
+def _member(tenant, role, email):
+    return MembershipFactory(tenant=tenant, role=role, user__email=email, user__username=email)
+
+
+@pytest.fixture
+def admin_a(tenant_a):
+    return _member(tenant_a, Role.ADMIN, "admin@alpha.example")
+
+
+@pytest.fixture
+def manager_a(tenant_a):
+    return _member(tenant_a, Role.MANAGER, "manager@alpha.example")
+
+
+@pytest.fixture
+def viewer_a(tenant_a):
+    return _member(tenant_a, Role.VIEWER, "viewer@alpha.example")
+
+
+@pytest.fixture
+def admin_b(tenant_b):
+    return _member(tenant_b, Role.ADMIN, "admin@bravo.example")
+
+
+@pytest.fixture
+def manager_b(tenant_b):
+    return _member(tenant_b, Role.MANAGER, "manager@bravo.example")
+
+
+def api_client_for(membership) -> APIClient:
+    with tenant_context(membership.tenant_id):
+        _token, key = ApiToken.issue(membership, "tests")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    return client
+
+
+@pytest.fixture
+def api_admin(admin_a):
+    return api_client_for(admin_a)
+
+
+@pytest.fixture
+def api_manager(manager_a):
+    return api_client_for(manager_a)
+
+
+@pytest.fixture
+def api_viewer(viewer_a):
+    return api_client_for(viewer_a)
+
+
+@pytest.fixture
+def web_client_for(client):
+    def login(membership):
+        client.force_login(membership.user)
+        return client
+
+    return login

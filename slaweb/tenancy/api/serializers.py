@@ -22,7 +22,7 @@ class MembershipSerializer(TenantScopedSerializer):
 
     def create(self, validated_data):
         try:
-            return services.add_member(self._tenant(), validated_data["user"]["email"], validated_data["role"])
+            return services.add_member(self._tenant(), validated_data["user"]["email"], validated_data.get("role", Role.VIEWER))
         except DjangoValidationError as error:
             raise serializers.ValidationError(error.message_dict) from error
 

@@ -3,6 +3,7 @@ child factory copies its parent's tenant."""
 
 from .tenancy import ApiTokenFactory, AuditEventFactory, MembershipFactory, TenantFactory, UserFactory
 from .base import TenantOwnedFactory
+from . import agreements  # noqa: F401, E402 - registers the agreements factories
 
 __all__ = [
     "ApiTokenFactory",

@@ -58,6 +58,9 @@ __all__ = [
 
 DAY_MINUTES = 1440
 WEEK_MINUTES = 7 * DAY_MINUTES
+# Agreement dates stay in a sane range, so date arithmetic (next day, periods) never overflows.
+EARLIEST_DATE = date(1970, 1, 1)
+LATEST_DATE = date(2199, 12, 31)
 PERCENT_VALIDATORS = [MinValueValidator(0), MaxValueValidator(100)]
 
 
@@ -452,6 +455,8 @@ class Agreement(TimeStamped, TenantOwned):
         }
     )
 
+    audit_ignore = ("updated_at", "snapshot")  # the snapshot is derived; keep audit rows small
+
     title = models.CharField(_("title"), max_length=200)
     reference = models.CharField(
         _("reference"),
@@ -676,6 +681,15 @@ class Agreement(TimeStamped, TenantOwned):
             self.ensure_editable()
         check_same_tenant(self, "customer", "customer_contact", "default_calendar")
         errors = {}
+        for name in ("effective_from", "effective_to"):
+            value = getattr(self, name)
+            if value and not EARLIEST_DATE <= value <= LATEST_DATE:
+                errors[name] = _("Choose a date between %(first)s and %(last)s.") % {
+                    "first": EARLIEST_DATE.isoformat(),
+                    "last": LATEST_DATE.isoformat(),
+                }
+        if errors:
+            raise ValidationError(errors)
         if self.effective_from and self.effective_to and self.effective_to <= self.effective_from:
             errors["effective_to"] = _("The end date must be after the start date.")
         if (

@@ -7,10 +7,12 @@ from slaweb.tenancy import views as tenancy_views
 
 tenant_patterns = [
     path("", include("slaweb.tenancy.urls")),
+    path("", include("agreements.urls")),
 ]
 
 api_patterns = [
     path("", include("slaweb.tenancy.api.urls")),
+    path("", include("agreements.api.urls")),
 ]
 
 urlpatterns = [

@@ -1,0 +1,127 @@
+"""Forms of the agreement editor. Querysets of related fields are narrowed to the tenant."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from django_scopes.forms import SafeModelChoiceField
+
+from metrics.models import MetricDefinition
+
+from .choices import AgreementKind, AgreementStatus, Side
+from .models import Agreement, BusinessCalendar, Contact, Customer, PriorityTier, Service
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class LockVersionMixin(forms.Form):
+    """The agreement's lock_version as the editor saw it (optimistic locking)."""
+
+    lock_version = forms.IntegerField(widget=forms.HiddenInput(attrs={"class": "agreement-lock"}), min_value=1)
+
+
+class AgreementForm(LockVersionMixin, forms.ModelForm):
+    services = forms.ModelMultipleChoiceField(
+        label=_("services"), queryset=Service.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    class Meta:
+        model = Agreement
+        fields = [
+            "title", "reference", "kind", "customer", "customer_contact", "services",
+            "provider_team", "provider_contact_name", "provider_contact_email",
+            "scope_included", "scope_excluded", "provider_responsibilities", "customer_responsibilities",
+            "default_calendar", "effective_from", "effective_to",
+            "monthly_fee", "currency", "credit_percent", "credit_cap_percent",
+            "escalation_consecutive_breaches", "escalation_plan_due_days",
+            "maintenance_notice_hours", "report_day_of_month",
+        ]
+        widgets = {
+            "effective_from": DATE,
+            "effective_to": DATE,
+            "scope_included": forms.Textarea(attrs={"rows": 3}),
+            "scope_excluded": forms.Textarea(attrs={"rows": 3}),
+            "provider_responsibilities": forms.Textarea(attrs={"rows": 3}),
+            "customer_responsibilities": forms.Textarea(attrs={"rows": 3}),
+        }
+        # Querysets are set per tenant in __init__ (scoped managers refuse class-level ones).
+        field_classes = {name: SafeModelChoiceField for name in ("customer", "customer_contact", "default_calendar")}
+
+    def __init__(self, *args, tenant, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["customer"].queryset = Customer.objects.filter(tenant=tenant, archived=False)
+        self.fields["customer_contact"].queryset = Contact.objects.filter(tenant=tenant, archived=False).select_related("customer")
+        self.fields["services"].queryset = Service.objects.filter(tenant=tenant, archived=False)
+        self.fields["default_calendar"].queryset = BusinessCalendar.objects.filter(tenant=tenant, archived=False)
+        if self.instance.pk:
+            self.fields["services"].initial = list(self.instance.services.values_list("pk", flat=True))
+            self.fields["lock_version"].initial = self.instance.lock_version
+        else:
+            self.fields["lock_version"].required = False
+
+
+class TierForm(LockVersionMixin, forms.ModelForm):
+    class Meta:
+        model = PriorityTier
+        fields = ["code", "name", "description", "response_minutes", "resolution_minutes", "calendar", "order"]
+        widgets = {"description": forms.TextInput()}
+        field_classes = {"calendar": SafeModelChoiceField}
+
+    def __init__(self, *args, tenant, agreement, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.agreement = agreement
+        self.instance.tenant_id = tenant.pk
+        self.fields["calendar"].queryset = BusinessCalendar.objects.filter(tenant=tenant, archived=False)
+        self.fields["lock_version"].initial = agreement.lock_version
+
+
+class MetricForm(LockVersionMixin, forms.ModelForm):
+    tiers = forms.ModelMultipleChoiceField(
+        label=_("priority tiers"), queryset=PriorityTier.objects.none(), required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = MetricDefinition
+        fields = [
+            "name", "kind", "direction", "unit", "target", "minimum_acceptable", "attainment_goal_percent",
+            "tiers", "period", "data_source", "provider_responsible", "customer_responsible", "order",
+        ]
+        widgets = {"data_source": forms.TextInput()}
+
+    def __init__(self, *args, tenant, agreement, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.agreement = agreement
+        self.instance.tenant_id = tenant.pk
+        self.fields["tiers"].queryset = PriorityTier.objects.filter(tenant=tenant, agreement=agreement)
+        self.fields["lock_version"].initial = agreement.lock_version
+        if self.instance.pk:
+            self.fields["tiers"].initial = list(self.instance.tiers.values_list("pk", flat=True))
+
+
+class ApprovalForm(forms.Form):
+    side = forms.ChoiceField(label=_("side"), choices=Side.choices)
+    name = forms.CharField(label=_("name of the approver"), max_length=200, required=False,
+                           help_text=_("Empty: your own name."))
+    comment = forms.CharField(label=_("comment"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class TerminateForm(forms.Form):
+    reason = forms.CharField(label=_("reason"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class AgreementFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False)
+    customer = forms.ModelChoiceField(label=_("customer"), queryset=Customer.objects.none(), required=False)
+    service = forms.ModelChoiceField(label=_("service"), queryset=Service.objects.none(), required=False)
+    status = forms.ChoiceField(label=_("status"), required=False, choices=[("", _("Any"))] + AgreementStatus.choices)
+    kind = forms.ChoiceField(label=_("kind"), required=False, choices=[("", _("Any"))] + AgreementKind.choices)
+    expiring = forms.TypedChoiceField(
+        label=_("Expiring"), required=False, coerce=int, empty_value=None,
+        choices=[("", _("Any time")), (30, _("within 30 days")), (90, _("within 90 days"))],
+    )
+
+    def __init__(self, *args, tenant, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["customer"].queryset = Customer.objects.filter(tenant=tenant)
+        self.fields["service"].queryset = Service.objects.filter(tenant=tenant)

@@ -32,8 +32,9 @@ Semantics (see docs/decisions/002-business-time.md):
 - Pauses are intervals in which the clock stops (waiting on the customer);
   they may overlap each other and stick out of [start, end]: their union
   inside [start, end] is not counted.
-- All arithmetic is done in UTC, so comparisons never trip over Python's rule
-  that datetimes sharing a tzinfo compare by wall time.
+- All arithmetic is done in UTC and instants come back in UTC, so comparisons
+  never trip over Python's rule that datetimes sharing a tzinfo compare and
+  subtract by wall time (wrong across a DST change).
 """
 
 from __future__ import annotations
@@ -443,7 +444,8 @@ def working_intervals(cal: Calendar, start: datetime, end: datetime) -> Iterator
             continue
         if s >= b:
             break
-        yield max(s, a), min(e, b)
+        if max(s, a) < min(e, b):
+            yield max(s, a), min(e, b)
 
 
 def is_working(cal: Calendar, instant: datetime) -> bool:
@@ -496,7 +498,8 @@ def due(
     """The earliest instant by which `minutes` of working time have passed since `start`.
 
     Pauses (known so far) stop the clock. ``elapsed(cal, start, due(...), pauses)``
-    equals the requested work exactly. Returned in the calendar's zone.
+    equals the requested work exactly. Returned in UTC: aware datetimes sharing a
+    zone compare and subtract by wall clock, which is wrong across a DST change.
     ``minutes`` = 0 gives `start`. Raises ValueError when the calendar has no
     working time at all or the work does not fit within DUE_SCAN_YEARS years.
     """
@@ -506,7 +509,7 @@ def due(
     a = _utc(start, "start")
     paused = merge_pauses(pauses, a)
     if need == ZERO:
-        return a.astimezone(cal.zone)
+        return a
     if not cal.has_working_time:
         raise ValueError(f"calendar has no working time at all ({cal.tz}, no slots): nothing is ever due")
     first = _local_date(cal, a) - timedelta(days=1)
@@ -523,7 +526,7 @@ def due(
                 continue
             stop = min(e, paused[i][0]) if i < len(paused) else e
             if stop - s >= need:
-                return (s + need).astimezone(cal.zone)
+                return s + need
             need -= stop - s
             s = stop
     raise ValueError(

@@ -14,3 +14,5 @@ CELERY_TASK_ALWAYS_EAGER = env("CELERY_TASK_ALWAYS_EAGER", "0") == "1"
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# Concurrent test runs on one machine need their own test databases.
+DATABASES["owner"]["TEST"] = {"NAME": env("SLAWEB_TEST_DB", "test_slaweb")}  # noqa: F405

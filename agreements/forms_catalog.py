@@ -82,7 +82,10 @@ class UniqueNameMixin:
 
 class CatalogFilterForm(forms.Form):
     q = forms.CharField(
-        label=_("Search"), required=False, max_length=200, widget=forms.TextInput(attrs={"type": "search"})
+        label=_("Search"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"type": "search"}),
     )
     archived = forms.BooleanField(label=_("Show archived"), required=False)
 
@@ -96,7 +99,9 @@ class CatalogFilterForm(forms.Form):
 
 
 class CustomerFilterForm(CatalogFilterForm):
-    kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("Any"))] + CustomerKind.choices)
+    kind = forms.ChoiceField(
+        label=_("Kind"), required=False, choices=[("", _("Any"))] + CustomerKind.choices
+    )
 
     field_order = ["q", "kind", "archived"]
 
@@ -147,7 +152,9 @@ class ContactForm(forms.ModelForm):
         if self.instance.pk:
             taken = taken.exclude(pk=self.instance.pk)
         if taken.exists():
-            raise ValidationError(_("This customer already has a contact with this email address."), code="unique")
+            raise ValidationError(
+                _("This customer already has a contact with this email address."), code="unique"
+            )
         return email
 
 
@@ -158,7 +165,9 @@ class ServiceForm(UniqueNameMixin, forms.ModelForm):
         model = Service
         fields = ["name", "description"]
         help_texts = {
-            "name": _("e.g. server operations support, monthly finance report, customer support hotline"),
+            "name": _(
+                "e.g. server operations support, monthly finance report, customer support hotline"
+            ),
             "description": _("What the service is; agreements say what they include and exclude."),
         }
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
@@ -171,7 +180,11 @@ PRESETS = {
     "business": ("Mon–Fri 09:00–18:00", [(day, time(9), time(18)) for day in range(5)]),
     "lunch": (
         "Mon–Fri 09:00–12:00 + 13:00–18:00",
-        [slot for day in range(5) for slot in ((day, time(9), time(12)), (day, time(13), time(18)))],
+        [
+            slot
+            for day in range(5)
+            for slot in ((day, time(9), time(12)), (day, time(13), time(18)))
+        ],
     ),
     "24x7": ("24×7", []),
 }
@@ -184,12 +197,16 @@ class CalendarForm(UniqueNameMixin, forms.ModelForm):
         label=_("Time zone"),
         choices=TIME_ZONE_CHOICES,
         initial="Asia/Shanghai",
-        help_text=_("Working hours and holidays are read in this time zone (the customer's, usually)."),
+        help_text=_(
+            "Working hours and holidays are read in this time zone (the customer's, usually)."
+        ),
     )
     country = forms.ChoiceField(
         label=_("Country for public holidays"),
         required=False,
-        help_text=_("Its public holidays are days off; its official make-up working days are working days."),
+        help_text=_(
+            "Its public holidays are days off; its official make-up working days are working days."
+        ),
     )
 
     class Meta:
@@ -199,7 +216,10 @@ class CalendarForm(UniqueNameMixin, forms.ModelForm):
         help_texts = {
             "name": _("e.g. Shanghai office hours, P1 faults 24×7"),
             "is_24x7": _("Every minute counts; time slots and holidays are ignored."),
-            "subdivision": _("Optional: a province or state code whose own holidays also count, e.g. BY for Bavaria."),
+            "subdivision": _(
+                "Optional: a province or state code whose own holidays also count, "
+                "e.g. BY for Bavaria."
+            ),
         }
 
     def __init__(self, *args, **kwargs):
@@ -217,7 +237,9 @@ class SlotForm(forms.Form):
     weekday = forms.TypedChoiceField(
         label=_("Weekday"), coerce=int, required=False, choices=[("", "—")] + Weekday.choices
     )
-    start_time = forms.TimeField(label=_("Start"), required=False, widget=forms.TimeInput(attrs=TIME_INPUT, format="%H:%M"))
+    start_time = forms.TimeField(
+        label=_("Start"), required=False, widget=forms.TimeInput(attrs=TIME_INPUT, format="%H:%M")
+    )
     end_time = forms.TimeField(
         label=_("End"), required=False, widget=forms.TimeInput(attrs=TIME_INPUT, format="%H:%M")
     )
@@ -245,7 +267,9 @@ class SlotForm(forms.Form):
 class DayForm(forms.Form):
     """An extra holiday or an extra working day; a row left empty is nothing."""
 
-    date = forms.DateField(label=_("Date"), required=False, widget=forms.DateInput(attrs=DATE_INPUT, format="%Y-%m-%d"))
+    date = forms.DateField(
+        label=_("Date"), required=False, widget=forms.DateInput(attrs=DATE_INPUT, format="%Y-%m-%d")
+    )
     name = forms.CharField(label=_("Name"), required=False, max_length=200)
 
     def clean(self):
@@ -274,7 +298,9 @@ class BaseRowFormSet(forms.BaseFormSet):
         return super()._construct_form(i, **kwargs)
 
     def rows(self):
-        return [form for form in self.forms if form.is_valid() and not self._should_delete_form(form)]
+        return [
+            form for form in self.forms if form.is_valid() and not self._should_delete_form(form)
+        ]
 
 
 class BaseSlotFormSet(BaseRowFormSet):
@@ -285,7 +311,7 @@ class BaseSlotFormSet(BaseRowFormSet):
         seen = {}
         for index, (form, slot) in enumerate(slots):
             # Report each overlap beside the later slot (in the order of the rows).
-            for other_form, other in slots[:index]:
+            for _other_form, other in slots[:index]:
                 try:
                     check_slots([other, slot])
                 except ValidationError as error:
@@ -293,7 +319,9 @@ class BaseSlotFormSet(BaseRowFormSet):
                     seen[form] = True
                     break
         if seen:
-            raise ValidationError(_("Some time slots overlap; see the marked rows."), code="overlap")
+            raise ValidationError(
+                _("Some time slots overlap; see the marked rows."), code="overlap"
+            )
 
     @property
     def slots(self):
@@ -320,8 +348,12 @@ class BaseDayFormSet(BaseRowFormSet):
         return {form.day[0]: form.day[1] for form in self.rows() if form.day}
 
 
-SlotFormSet = forms.formset_factory(SlotForm, formset=BaseSlotFormSet, extra=2, can_delete=True, max_num=70)
-DayFormSet = forms.formset_factory(DayForm, formset=BaseDayFormSet, extra=2, can_delete=True, max_num=400)
+SlotFormSet = forms.formset_factory(
+    SlotForm, formset=BaseSlotFormSet, extra=2, can_delete=True, max_num=70
+)
+DayFormSet = forms.formset_factory(
+    DayForm, formset=BaseDayFormSet, extra=2, can_delete=True, max_num=400
+)
 
 
 class CalendarEditor:
@@ -329,14 +361,23 @@ class CalendarEditor:
 
     prefixes = ("slots", "holidays", "workdays")
 
-    def __init__(self, data=None, *, instance: BusinessCalendar | None = None, preset: str | None = None, add: str | None = None):
+    def __init__(
+        self,
+        data=None,
+        *,
+        instance: BusinessCalendar | None = None,
+        preset: str | None = None,
+        add: str | None = None,
+    ):
         self.instance = instance or BusinessCalendar()
         saved = self.instance.pk is not None
         if data is not None and (preset or add):
             # Re-shown, not saved: keep what was typed, apply the quick choice or add a row.
             self.form, slots, holidays, workdays = self._initial_from_data(data)
             if preset in PRESETS:
-                slots = [{"weekday": d, "start_time": s, "end_time": e} for d, s, e in PRESETS[preset][1]]
+                slots = [
+                    {"weekday": d, "start_time": s, "end_time": e} for d, s, e in PRESETS[preset][1]
+                ]
                 self.form.initial["is_24x7"] = preset == "24x7"
             self.slots = SlotFormSet(prefix="slots", initial=slots)
             self.holidays = DayFormSet(prefix="holidays", initial=holidays)
@@ -348,11 +389,32 @@ class CalendarEditor:
             return
         self.bound = data is not None
         self.form = CalendarForm(data, instance=self.instance, prefix=None)
-        slots = [{"weekday": s.weekday, "start_time": s.start_time, "end_time": s.end_time} for s in self.instance.slots.all()] if saved else []
-        holidays = [{"date": h.date, "name": h.name} for h in self.instance.holidays.all()] if saved else []
-        workdays = [{"date": w.date, "name": w.name} for w in self.instance.working_days.all()] if saved else []
+        slots = (
+            [
+                {"weekday": s.weekday, "start_time": s.start_time, "end_time": s.end_time}
+                for s in self.instance.slots.all()
+            ]
+            if saved
+            else []
+        )
+        holidays = (
+            [{"date": h.date, "name": h.name} for h in self.instance.holidays.all()]
+            if saved
+            else []
+        )
+        workdays = (
+            [{"date": w.date, "name": w.name} for w in self.instance.working_days.all()]
+            if saved
+            else []
+        )
         if data is None and not saved:
-            slots = [{"weekday": d, "start_time": s, "end_time": e} for d, s, e in PRESETS["business"][1]]
+            slots = [
+                {"weekday": d, "start_time": s, "end_time": e} for d, s, e in PRESETS["business"][1]
+            ]
+        if self.bound:
+            # The posted rows are the whole list: no initial, so an unchanged row is still
+            # cleaned (an "unchanged" row compared with its initial would be skipped and lost).
+            slots = holidays = workdays = None
         self.slots = SlotFormSet(data, prefix="slots", initial=slots)
         self.holidays = DayFormSet(data, prefix="holidays", initial=holidays)
         self.workdays = DayFormSet(data, prefix="workdays", initial=workdays)
@@ -399,7 +461,9 @@ class CalendarEditor:
         if both:
             for form in self.workdays.rows():
                 if form.day and form.day[0] in both:
-                    form.add_error("date", _("This date is also an extra holiday; a day is either off or on."))
+                    form.add_error(
+                        "date", _("This date is also an extra holiday; a day is either off or on.")
+                    )
             return False
         return self._check_with_engine()
 
@@ -426,7 +490,10 @@ class CalendarEditor:
             if self.workdays.days and not week[0]:
                 self.form.add_error(
                     None,
-                    _("Extra working days use Monday's hours, but Monday has no time slot. Add one, or remove the extra working days."),
+                    _(
+                        "Extra working days use Monday's hours, but Monday has no time slot. "
+                        "Add one, or remove the extra working days."
+                    ),
                 )
             else:
                 self.form.add_error(None, str(error))
@@ -463,9 +530,18 @@ class CalendarEditor:
             with transaction.atomic():
                 return services.save_calendar(
                     calendar,
-                    slots=[{"weekday": d, "start_time": s, "end_time": e} for d, s, e in self.slots.slots],
-                    holidays=[{"date": day, "name": name} for day, name in sorted(self.holidays.days.items())],
-                    working_days=[{"date": day, "name": name} for day, name in sorted(self.workdays.days.items())],
+                    slots=[
+                        {"weekday": d, "start_time": s, "end_time": e}
+                        for d, s, e in self.slots.slots
+                    ],
+                    holidays=[
+                        {"date": day, "name": name}
+                        for day, name in sorted(self.holidays.days.items())
+                    ],
+                    working_days=[
+                        {"date": day, "name": name}
+                        for day, name in sorted(self.workdays.days.items())
+                    ],
                 )
         except ValidationError as error:
             self.form.add_error(None, error.messages)

@@ -123,7 +123,11 @@ class ArchiveView(TenantViewMixin, View):
             obj.archived = self.archived
             obj.save(update_fields=["archived", "updated_at"])
         if self.archived:
-            messages.success(request, _("“%(name)s” was archived. It stays readable, and in the agreements that use it.") % {"name": obj})
+            messages.success(
+                request,
+                _("“%(name)s” was archived. It stays readable, and in the agreements that use it.")
+                % {"name": obj},
+            )
         else:
             messages.success(request, _("“%(name)s” is in use again.") % {"name": obj})
         return redirect(_next_url(request, tenant_url(request, self.list_url_name)))
@@ -195,7 +199,9 @@ class CustomerDetailView(TenantViewMixin, DetailView):
         context = super().get_context_data(**kwargs)
         context.update(contacts_context(self.request, self.object))
         context["agreements"] = (
-            Agreement.objects.filter(customer=self.object).only("reference", "version", "title", "status").order_by("reference", "-version")
+            Agreement.objects.filter(customer=self.object)
+            .only("reference", "version", "title", "status")
+            .order_by("reference", "-version")
         )
         return context
 
@@ -205,7 +211,9 @@ def contacts_context(request, customer, form=None) -> dict:
     return {
         "customer": customer,
         "contacts": list(customer.contacts.all().order_by("archived", "name", "pk")),
-        "contact_form": form if form is not None else (ContactForm(customer=customer, prefix="new") if can_write else None),
+        "contact_form": form
+        if form is not None
+        else (ContactForm(customer=customer, prefix="new") if can_write else None),
         "can_write": can_write,
     }
 
@@ -265,7 +273,9 @@ class ContactCreateView(TenantViewMixin, View):
     def get(self, request, pk):
         customer = get_object_or_404(Customer, pk=pk)
         form = ContactForm(customer=customer)
-        return render(request, "agreements/catalog/contact_form.html", {"form": form, "customer": customer})
+        return render(
+            request, "agreements/catalog/contact_form.html", {"form": form, "customer": customer}
+        )
 
     def post(self, request, pk):
         customer = get_object_or_404(Customer, pk=pk)
@@ -281,9 +291,18 @@ class ContactCreateView(TenantViewMixin, View):
             messages.success(request, message)
             return redirect(_customer_page(request, customer) + "#contacts")
         if request.htmx:
-            return render(request, "agreements/catalog/_contacts.html", contacts_context(request, customer, form))
+            return render(
+                request,
+                "agreements/catalog/_contacts.html",
+                contacts_context(request, customer, form),
+            )
         if prefix is None:
-            return render(request, "agreements/catalog/contact_form.html", {"form": form, "customer": customer}, status=400)
+            return render(
+                request,
+                "agreements/catalog/contact_form.html",
+                {"form": form, "customer": customer},
+                status=400,
+            )
         view = CustomerDetailView()
         view.setup(request, pk=pk)
         view.object = customer
@@ -293,13 +312,16 @@ class ContactCreateView(TenantViewMixin, View):
 
 
 class ContactRowView(TenantViewMixin, View):
-    """GET one contact's row (HTMX: "cancel" of an inline edit); a page visit goes to the customer."""
+    """GET one contact's row (HTMX: "cancel" of an inline edit); a page visit goes to the
+    customer."""
 
     def get(self, request, pk):
         contact = get_object_or_404(Contact.objects.select_related("customer"), pk=pk)
         if request.htmx:
             return _contact_row(request, contact)
-        return HttpResponseRedirect(_customer_page(request, contact.customer) + f"#contact-{contact.pk}")
+        return HttpResponseRedirect(
+            _customer_page(request, contact.customer) + f"#contact-{contact.pk}"
+        )
 
 
 class ContactEditView(TenantViewMixin, View):
@@ -318,7 +340,9 @@ class ContactEditView(TenantViewMixin, View):
 
     def post(self, request, pk):
         contact = get_object_or_404(Contact.objects.select_related("customer"), pk=pk)
-        form = ContactForm(request.POST, instance=contact, customer=contact.customer, prefix=f"c{contact.pk}")
+        form = ContactForm(
+            request.POST, instance=contact, customer=contact.customer, prefix=f"c{contact.pk}"
+        )
         if not form.is_valid():
             return self.show(request, contact, form, status=400)
         contact = form.save()
@@ -339,9 +363,15 @@ class ContactArchiveView(TenantViewMixin, View):
         if request.htmx:
             return _contact_row(request, contact)
         if self.archived:
-            messages.success(request, _("Contact “%(name)s” was archived; they receive no more email.") % {"name": contact.name})
+            messages.success(
+                request,
+                _("Contact “%(name)s” was archived; they receive no more email.")
+                % {"name": contact.name},
+            )
         else:
-            messages.success(request, _("Contact “%(name)s” is active again.") % {"name": contact.name})
+            messages.success(
+                request, _("Contact “%(name)s” is active again.") % {"name": contact.name}
+            )
         return redirect(_customer_page(request, contact.customer) + f"#contact-{contact.pk}")
 
 
@@ -412,7 +442,7 @@ def format_slot(start: int, end: int) -> str:
 
 
 def describe_week(slots) -> list[str]:
-    """Slots (objects with weekday, start_time, end_time) -> ["Mon–Fri 09:00–18:00", "Sat 10:00–14:00"]."""
+    """Slots (with weekday, start_time, end_time) -> ["Mon–Fri 09:00–18:00", "Sat 10:00–14:00"]."""
     from .models import slot_minutes
 
     per_day: list[tuple[str, ...]] = [() for _day in range(7)]
@@ -424,23 +454,33 @@ def describe_week(slots) -> list[str]:
         while last + 1 < 7 and per_day[last + 1] == per_day[day]:
             last += 1
         if per_day[day]:
-            days = str(WEEKDAYS_ABBR[day]) if last == day else f"{WEEKDAYS_ABBR[day]}–{WEEKDAYS_ABBR[last]}"
+            days = (
+                str(WEEKDAYS_ABBR[day])
+                if last == day
+                else f"{WEEKDAYS_ABBR[day]}–{WEEKDAYS_ABBR[last]}"
+            )
             lines.append(f"{days} {', '.join(per_day[day])}")
         day = last + 1
     return lines
 
 
 @functools.lru_cache(maxsize=256)
-def _holiday_names(country: str, subdiv: str, years: tuple[int, ...], language: str) -> dict[date, str]:
+def _holiday_names(
+    country: str, subdiv: str, years: tuple[int, ...], language: str
+) -> dict[date, str]:
     table = holidays_lib.country_holidays(country, subdiv=subdiv or None)
     supported = getattr(table, "supported_languages", ()) or ()
     wanted = {"zh-hans": ["zh_CN"], "en": ["en_US", "en_GB", "en"]}.get(language, [])
     chosen = next((code for code in wanted if code in supported), None)
-    table = holidays_lib.country_holidays(country, subdiv=subdiv or None, years=years, language=chosen)
+    table = holidays_lib.country_holidays(
+        country, subdiv=subdiv or None, years=years, language=chosen
+    )
     return dict(table.items())
 
 
-def calendar_preview(calendar: BusinessCalendar, today: date | None = None, days: int = PREVIEW_DAYS) -> list[dict]:
+def calendar_preview(
+    calendar: BusinessCalendar, today: date | None = None, days: int = PREVIEW_DAYS
+) -> list[dict]:
     """The next `days` days of a saved calendar: working hours, holiday (with its name),
     weekend or extra working day, as computed by the business-time engine."""
     from metrics.business_time import window_minutes
@@ -454,7 +494,9 @@ def calendar_preview(calendar: BusinessCalendar, today: date | None = None, days
     public = {}
     if calendar.country and not calendar.is_24x7:
         years = tuple(sorted({today.year, last.year}))
-        public = _holiday_names(calendar.country, calendar.subdivision, years, get_language() or "en")
+        public = _holiday_names(
+            calendar.country, calendar.subdivision, years, get_language() or "en"
+        )
     rows = []
     for offset in range(days):
         day = today + timedelta(days=offset)
@@ -467,7 +509,10 @@ def calendar_preview(calendar: BusinessCalendar, today: date | None = None, days
         if calendar.is_24x7:
             kind, label = "always", _("24×7")
         elif day in own_holidays:
-            kind, label = "holiday", _("holiday: %(name)s") % {"name": own_holidays[day] or _("company day off")}
+            kind, label = (
+                "holiday",
+                _("holiday: %(name)s") % {"name": own_holidays[day] or _("company day off")},
+            )
         elif day in own_workdays:
             kind = "extra"
             label = _("extra working day") + (f": {own_workdays[day]}" if own_workdays[day] else "")
@@ -549,7 +594,9 @@ class CalendarFormView(TenantViewMixin, View):
     def get_object(self, pk):
         if pk is None:
             return None
-        return get_object_or_404(BusinessCalendar.objects.prefetch_related("slots", "holidays", "working_days"), pk=pk)
+        return get_object_or_404(
+            BusinessCalendar.objects.prefetch_related("slots", "holidays", "working_days"), pk=pk
+        )
 
     def render_editor(self, editor, obj, status=200):
         country = editor.form["country"].value() or ""
@@ -580,7 +627,9 @@ class CalendarFormView(TenantViewMixin, View):
         preset = request.POST.get("preset")
         add = request.POST.get("add")
         if preset or add:
-            return self.render_editor(CalendarEditor(request.POST, instance=obj, preset=preset, add=add), obj)
+            return self.render_editor(
+                CalendarEditor(request.POST, instance=obj, preset=preset, add=add), obj
+            )
         editor = CalendarEditor(request.POST, instance=obj)
         if not editor.is_valid():
             return self.render_editor(editor, obj, status=400)

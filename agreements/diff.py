@@ -92,7 +92,9 @@ def build_snapshot(agreement: Agreement) -> dict:
             "reference": agreement.reference,
             "kind": agreement.kind,
             "customer": agreement.customer.name,
-            "customer_contact": str(agreement.customer_contact) if agreement.customer_contact_id else "",
+            "customer_contact": str(agreement.customer_contact)
+            if agreement.customer_contact_id
+            else "",
             "provider_team": agreement.provider_team,
             "provider_contact_name": agreement.provider_contact_name,
             "provider_contact_email": agreement.provider_contact_email,
@@ -101,7 +103,9 @@ def build_snapshot(agreement: Agreement) -> dict:
             "scope_excluded": agreement.scope_excluded,
             "provider_responsibilities": agreement.provider_responsibilities,
             "customer_responsibilities": agreement.customer_responsibilities,
-            "default_calendar": agreement.default_calendar.name if agreement.default_calendar_id else "",
+            "default_calendar": agreement.default_calendar.name
+            if agreement.default_calendar_id
+            else "",
             "effective_from": _date(agreement.effective_from),
             "effective_to": _date(agreement.effective_to),
             "monthly_fee": _number(agreement.monthly_fee),
@@ -145,7 +149,8 @@ def build_snapshot(agreement: Agreement) -> dict:
             for metric in metrics
         ],
         "exclusions": [
-            {"kind": rule.kind, "description": rule.description} for rule in agreement.exclusions.order_by("kind", "id")
+            {"kind": rule.kind, "description": rule.description}
+            for rule in agreement.exclusions.order_by("kind", "id")
         ],
         "recipients": [
             {"side": r.side, "name": r.contact.name if r.contact_id else r.name, "email": r.address}

@@ -71,19 +71,29 @@ class AgreementFilterSet(django_filters.FilterSet):
         max_value=3660,
         label=_("active and ending within this many days"),
     )
-    in_force_on = django_filters.DateFilter(method="filter_in_force", label=_("in force on this date"))
+    in_force_on = django_filters.DateFilter(
+        method="filter_in_force", label=_("in force on this date")
+    )
 
     class Meta:
         model = Agreement
-        fields = ["customer", "service", "status", "kind", "reference", "expiring_within_days", "in_force_on"]
+        fields = [
+            "customer",
+            "service",
+            "status",
+            "kind",
+            "reference",
+            "expiring_within_days",
+            "in_force_on",
+        ]
 
     def filter_expiring(self, queryset, name, value):
         return selectors.expiring_within(queryset, value)
 
     def filter_in_force(self, queryset, name, value):
-        return queryset.filter(status__in=selectors.IN_FORCE_STATUSES, effective_from__lte=value).exclude(
-            effective_to__lt=value
-        )
+        return queryset.filter(
+            status__in=selectors.IN_FORCE_STATUSES, effective_from__lte=value
+        ).exclude(effective_to__lt=value)
 
 
 class PriorityTierFilterSet(django_filters.FilterSet):

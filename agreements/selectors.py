@@ -38,7 +38,9 @@ def agreements(tenant, queryset: QuerySet[Agreement] | None = None) -> QuerySet[
     queryset = Agreement.objects.filter(tenant=tenant) if queryset is None else queryset
     return (
         queryset.select_related("customer", "customer_contact", "default_calendar", "supersedes")
-        .prefetch_related(Prefetch("services", queryset=Service.objects.filter(tenant=tenant).order_by("name")))
+        .prefetch_related(
+            Prefetch("services", queryset=Service.objects.filter(tenant=tenant).order_by("name"))
+        )
         .annotate(
             tier_count=_count(PriorityTier),
             metric_count=_count(MetricDefinition),
@@ -60,7 +62,9 @@ def agreements(tenant, queryset: QuerySet[Agreement] | None = None) -> QuerySet[
 def agreement_detail(tenant, queryset: QuerySet[Agreement] | None = None) -> QuerySet[Agreement]:
     """Agreements with every part prefetched (detail page, API detail and nested writes)."""
     return agreements(tenant, queryset).prefetch_related(
-        Prefetch("tiers", queryset=PriorityTier.objects.filter(tenant=tenant).select_related("calendar")),
+        Prefetch(
+            "tiers", queryset=PriorityTier.objects.filter(tenant=tenant).select_related("calendar")
+        ),
         Prefetch(
             "metrics",
             queryset=MetricDefinition.objects.filter(tenant=tenant).prefetch_related(
@@ -93,12 +97,18 @@ def version_in_force(agreement: Agreement, day: dt.date) -> Agreement | None:
     )
 
 
-def expiring_within(queryset: QuerySet[Agreement], days: int, today: dt.date | None = None) -> QuerySet[Agreement]:
+def expiring_within(
+    queryset: QuerySet[Agreement], days: int, today: dt.date | None = None
+) -> QuerySet[Agreement]:
     today = today or timezone.localdate()
     return queryset.filter(
-        status=AgreementStatus.ACTIVE, effective_to__gte=today, effective_to__lte=today + dt.timedelta(days=days)
+        status=AgreementStatus.ACTIVE,
+        effective_to__gte=today,
+        effective_to__lte=today + dt.timedelta(days=days),
     )
 
 
 def calendars(tenant) -> QuerySet[BusinessCalendar]:
-    return BusinessCalendar.objects.filter(tenant=tenant).prefetch_related("slots", "holidays", "working_days")
+    return BusinessCalendar.objects.filter(tenant=tenant).prefetch_related(
+        "slots", "holidays", "working_days"
+    )

@@ -23,7 +23,6 @@ from django.utils.translation import gettext_lazy as _
 
 from metrics.choices import TICKET_KINDS
 from metrics.models import MetricDefinition, MetricTier, validate_metric_tiers
-
 from slaweb.tenancy.context import current_tenant_id
 
 from .choices import AgreementStatus, ExclusionKind, Side, TierCode
@@ -43,7 +42,15 @@ from .models import (
     check_slots,
 )
 
-TIER_FIELDS = ("code", "name", "description", "response_minutes", "resolution_minutes", "calendar", "order")
+TIER_FIELDS = (
+    "code",
+    "name",
+    "description",
+    "response_minutes",
+    "resolution_minutes",
+    "calendar",
+    "order",
+)
 METRIC_FIELDS = (
     "name",
     "kind",
@@ -146,7 +153,10 @@ def default_exclusions(notice_hours: int) -> list[dict[str, Any]]:
     return [
         {
             "kind": ExclusionKind.PLANNED_MAINTENANCE,
-            "description": str(_("Planned maintenance announced at least %(hours)s hours ahead.") % {"hours": notice_hours}),
+            "description": str(
+                _("Planned maintenance announced at least %(hours)s hours ahead.")
+                % {"hours": notice_hours}
+            ),
         },
         {"kind": ExclusionKind.FORCE_MAJEURE, "description": str(_("Force majeure events."))},
     ]
@@ -188,8 +198,15 @@ def create_agreement(
     _set_services(agreement, services)
     _sync_tiers(agreement, default_tiers(always_calendar()) if tiers is None else tiers)
     _sync_metrics(agreement, metrics or [])
-    _sync_simple(agreement, ExclusionRule, "exclusions", EXCLUSION_FIELDS,
-                 default_exclusions(agreement.maintenance_notice_hours) if exclusions is None else exclusions)
+    _sync_simple(
+        agreement,
+        ExclusionRule,
+        "exclusions",
+        EXCLUSION_FIELDS,
+        default_exclusions(agreement.maintenance_notice_hours)
+        if exclusions is None
+        else exclusions,
+    )
     _sync_simple(agreement, ReportRecipient, "recipients", RECIPIENT_FIELDS, recipients or [])
     return agreement
 
@@ -200,7 +217,13 @@ def update_agreement(agreement: Agreement, lock_version: int | None, **changes) 
     ConflictError and nothing changes. Nested lists (services, tiers, metrics, exclusions,
     recipients) replace the stored ones when given; tiers match by code, metrics by id or name."""
     if lock_version is None:
-        raise ValidationError({"lock_version": _("Send the lock_version you read, so that no one else's change is overwritten.")})
+        raise ValidationError(
+            {
+                "lock_version": _(
+                    "Send the lock_version you read, so that no one else's change is overwritten."
+                )
+            }
+        )
     fresh = _claim(agreement, lock_version)
     fresh.ensure_editable()
     nested = {name: changes.pop(name) for name in NESTED if name in changes}
@@ -231,7 +254,9 @@ def _claim(agreement: Agreement, lock_version: int | None) -> Agreement:
     if lock_version is not None:
         rows = rows.filter(lock_version=lock_version)
     if not rows.update(lock_version=F("lock_version") + 1):
-        current = Agreement.objects.filter(pk=agreement.pk).values_list("lock_version", flat=True).first()
+        current = (
+            Agreement.objects.filter(pk=agreement.pk).values_list("lock_version", flat=True).first()
+        )
         if current is None:
             raise Agreement.DoesNotExist
         raise ConflictError(agreement.pk, lock_version, current)
@@ -246,8 +271,11 @@ def _validate(instance: models.Model, exclude: Iterable[str] = ()) -> None:
 
 def _prefixed(error: ValidationError, prefix: str) -> list[str]:
     if hasattr(error, "error_dict"):
-        return [f"{prefix}: {field}: {message}" if field != "__all__" else f"{prefix}: {message}"
-                for field, messages in error.message_dict.items() for message in messages]
+        return [
+            f"{prefix}: {field}: {message}" if field != "__all__" else f"{prefix}: {message}"
+            for field, messages in error.message_dict.items()
+            for message in messages
+        ]
     return [f"{prefix}: {message}" for message in error.messages]
 
 
@@ -268,14 +296,21 @@ def _sync_tiers(agreement: Agreement, items: Sequence[Mapping]) -> None:
     codes = [item.get("code") for item in items]
     duplicates = sorted({code for code in codes if codes.count(code) > 1})
     if duplicates:
-        raise ValidationError({"tiers": _("Each priority tier code may appear once: %(codes)s.") % {"codes": ", ".join(duplicates)}})
+        raise ValidationError(
+            {
+                "tiers": _("Each priority tier code may appear once: %(codes)s.")
+                % {"codes": ", ".join(duplicates)}
+            }
+        )
     existing = {tier.code: tier for tier in agreement.tiers.all()}
     for code, tier in existing.items():
         if code not in codes:
             tier.delete()
     errors: list[str] = []
     for item in items:
-        tier = existing.get(item.get("code")) or PriorityTier(tenant_id=agreement.tenant_id, agreement=agreement)
+        tier = existing.get(item.get("code")) or PriorityTier(
+            tenant_id=agreement.tenant_id, agreement=agreement
+        )
         for name in TIER_FIELDS:
             if name in item:
                 setattr(tier, name, item[name])
@@ -317,7 +352,13 @@ def _sync_metrics(agreement: Agreement, items: Sequence[Mapping]) -> None:
         if "tier_codes" in item:
             unknown = [code for code in item["tier_codes"] if code not in tiers_by_code]
             if unknown:
-                errors.append(f"{label}: " + str(_("no priority tier %(codes)s in this agreement.") % {"codes": ", ".join(unknown)}))
+                errors.append(
+                    f"{label}: "
+                    + str(
+                        _("no priority tier %(codes)s in this agreement.")
+                        % {"codes": ", ".join(unknown)}
+                    )
+                )
                 continue
             tiers = [tiers_by_code[code] for code in item["tier_codes"]]
         elif "tiers" in item:
@@ -359,12 +400,18 @@ def _check_ticket_metrics(agreement: Agreement) -> None:
     )
     if orphans:
         raise ValidationError(
-            {"metrics": _("These ticket-based metrics no longer apply to any priority tier: %(names)s.")
-             % {"names": ", ".join(orphans)}}
+            {
+                "metrics": _(
+                    "These ticket-based metrics no longer apply to any priority tier: %(names)s."
+                )
+                % {"names": ", ".join(orphans)}
+            }
         )
 
 
-def _sync_simple(agreement: Agreement, model, section: str, fields: Sequence[str], items: Sequence[Mapping]) -> None:
+def _sync_simple(
+    agreement: Agreement, model, section: str, fields: Sequence[str], items: Sequence[Mapping]
+) -> None:
     """Exclusions and recipients: items with a known id are updated, others created, the rest removed."""
     existing = {part.pk: part for part in getattr(agreement, section).all()}
     keep = {item.get("id") for item in items if item.get("id") in existing}
@@ -373,7 +420,9 @@ def _sync_simple(agreement: Agreement, model, section: str, fields: Sequence[str
             part.delete()
     errors: list[str] = []
     for index, item in enumerate(items, start=1):
-        part = existing.get(item.get("id")) or model(tenant_id=agreement.tenant_id, agreement=agreement)
+        part = existing.get(item.get("id")) or model(
+            tenant_id=agreement.tenant_id, agreement=agreement
+        )
         for name in fields:
             if name in item:
                 setattr(part, name, item[name])
@@ -389,7 +438,7 @@ def _sync_simple(agreement: Agreement, model, section: str, fields: Sequence[str
 
 @transaction.atomic
 def delete_agreement(agreement: Agreement) -> None:
-    agreement.ensure_editable()
+    """Only drafts can be deleted (Agreement.delete refuses the others)."""
     agreement.delete()
 
 
@@ -405,14 +454,21 @@ def save_tier(tier: PriorityTier) -> PriorityTier:
 
 
 @transaction.atomic
-def save_metric(metric: MetricDefinition, tiers: Iterable[PriorityTier] | None = None) -> MetricDefinition:
+def save_metric(
+    metric: MetricDefinition, tiers: Iterable[PriorityTier] | None = None
+) -> MetricDefinition:
     """Create or change a metric of a draft; `tiers` None keeps the current ones."""
     _validate(metric)
     current = list(metric.tiers.all()) if metric.pk else []
     chosen = current if tiers is None else list(tiers)
     foreign = [tier.code for tier in chosen if tier.agreement_id != metric.agreement_id]
     if foreign:
-        raise ValidationError({"tiers": _("These priority tiers belong to another agreement: %(codes)s.") % {"codes": ", ".join(foreign)}})
+        raise ValidationError(
+            {
+                "tiers": _("These priority tiers belong to another agreement: %(codes)s.")
+                % {"codes": ", ".join(foreign)}
+            }
+        )
     validate_metric_tiers(metric.kind, chosen)
     metric.save()
     _set_metric_tiers(metric, chosen)
@@ -432,12 +488,19 @@ def delete_part(part: models.Model) -> None:
 # Workflow
 
 
-def _transition(agreement: Agreement, lock_version: int | None, allowed: Iterable[str], action) -> Agreement:
+def _transition(
+    agreement: Agreement, lock_version: int | None, allowed: Iterable[str], action
+) -> Agreement:
     fresh = _claim(agreement, lock_version)
     if fresh.status not in allowed:
         raise ValidationError(
             _("Cannot %(action)s agreement %(ref)s v%(version)s: it is %(status)s.")
-            % {"action": action, "ref": fresh.reference, "version": fresh.version, "status": fresh.get_status_display()},
+            % {
+                "action": action,
+                "ref": fresh.reference,
+                "version": fresh.version,
+                "status": fresh.get_status_display(),
+            },
             code="invalid_transition",
         )
     return fresh
@@ -454,11 +517,22 @@ def completeness_errors(agreement: Agreement) -> list[str]:
         errors.append(str(_("Define at least one priority tier.")))
     if not agreement.metrics.exists():
         errors.append(str(_("Define at least one metric.")))
-    orphans = agreement.metrics.filter(kind__in=TICKET_KINDS).exclude(tier_links__isnull=False).values_list("name", flat=True)
+    orphans = (
+        agreement.metrics.filter(kind__in=TICKET_KINDS)
+        .exclude(tier_links__isnull=False)
+        .values_list("name", flat=True)
+    )
     for name in orphans:
-        errors.append(str(_("Metric '%(name)s' is measured from tickets: choose at least one priority tier.") % {"name": name}))
+        errors.append(
+            str(
+                _("Metric '%(name)s' is measured from tickets: choose at least one priority tier.")
+                % {"name": name}
+            )
+        )
     if agreement.tiers.filter(calendar__isnull=True).exists() and not agreement.default_calendar_id:
-        errors.append(str(_("Choose the agreement's service window (tiers without their own window use it).")))
+        errors.append(
+            str(_("Choose the agreement's service window (tiers without their own window use it)."))
+        )
     try:
         agreement.full_clean()
     except ValidationError as error:
@@ -493,7 +567,13 @@ def withdraw(agreement: Agreement, lock_version: int | None = None) -> Agreement
 
 @transaction.atomic
 def approve(
-    agreement: Agreement, *, side: str, user=None, name: str = "", comment: str = "", lock_version: int | None = None
+    agreement: Agreement,
+    *,
+    side: str,
+    user=None,
+    name: str = "",
+    comment: str = "",
+    lock_version: int | None = None,
 ) -> AgreementApproval:
     """Record one side's approval (who, when) of an agreement in review."""
     if side not in Side.values:
@@ -502,14 +582,27 @@ def approve(
     previous = fresh.approvals.filter(side=side).first()
     if previous is not None:
         raise ValidationError(
-            {"side": _("The %(side)s side already approved (%(name)s, %(at)s).")
-             % {"side": Side(side).label, "name": previous.name, "at": f"{previous.at:%Y-%m-%d %H:%M}"}}
+            {
+                "side": _("The %(side)s side already approved (%(name)s, %(at)s).")
+                % {
+                    "side": Side(side).label,
+                    "name": previous.name,
+                    "at": f"{previous.at:%Y-%m-%d %H:%M}",
+                }
+            }
         )
     if not name and user is not None:
         name = user.get_full_name() or user.email or user.get_username()
     if not name:
         raise ValidationError({"name": _("Name the person who approves.")})
-    approval = AgreementApproval(tenant_id=fresh.tenant_id, agreement=fresh, side=side, approved_by=user, name=name, comment=comment)
+    approval = AgreementApproval(
+        tenant_id=fresh.tenant_id,
+        agreement=fresh,
+        side=side,
+        approved_by=user,
+        name=name,
+        comment=comment,
+    )
     _validate(approval)
     approval.save()
     return approval
@@ -519,7 +612,8 @@ def approve(
 def activate(agreement: Agreement, lock_version: int | None = None) -> Agreement:
     """in review -> active once both sides approved. A version it supersedes ends the day before."""
     fresh = _transition(agreement, lock_version, [AgreementStatus.IN_REVIEW], _("activate"))
-    missing = sorted(set(Side.values) - set(fresh.approvals.values_list("side", flat=True)))
+    approved = set(fresh.approvals.values_list("side", flat=True))
+    missing = [side for side in Side.values if side not in approved]
     if missing:
         raise ValidationError(
             _("Both sides must approve before activation; missing: %(sides)s.")
@@ -527,15 +621,25 @@ def activate(agreement: Agreement, lock_version: int | None = None) -> Agreement
             code="approval_missing",
         )
     if not fresh.effective_from:
-        raise ValidationError({"effective_from": _("Set the date from which the agreement is in force.")})
+        raise ValidationError(
+            {"effective_from": _("Set the date from which the agreement is in force.")}
+        )
     previous = fresh.supersedes
     if previous is not None:
         previous = Agreement.objects.select_for_update().get(pk=previous.pk)
     if previous is not None and previous.status == AgreementStatus.ACTIVE:
         if fresh.effective_from <= previous.effective_from:
             raise ValidationError(
-                {"effective_from": _("Version %(new)s must start after version %(old)s (in force from %(date)s).")
-                 % {"new": fresh.version, "old": previous.version, "date": previous.effective_from}}
+                {
+                    "effective_from": _(
+                        "Version %(new)s must start after version %(old)s (in force from %(date)s)."
+                    )
+                    % {
+                        "new": fresh.version,
+                        "old": previous.version,
+                        "date": previous.effective_from,
+                    }
+                }
             )
         last_day = fresh.effective_from - dt.timedelta(days=1)
         previous.status = AgreementStatus.SUPERSEDED
@@ -595,16 +699,24 @@ def expire_due(today: dt.date | None = None) -> int:
 @transaction.atomic
 def new_version(agreement: Agreement, lock_version: int | None = None) -> Agreement:
     """Copy an active agreement with all its parts into a new draft (version + 1) that supersedes it."""
-    fresh = _transition(agreement, lock_version, [AgreementStatus.ACTIVE], _("create a new version of"))
-    pending = Agreement.objects.filter(family=fresh.family, status__in=[AgreementStatus.DRAFT, AgreementStatus.IN_REVIEW]).first()
+    fresh = _transition(
+        agreement, lock_version, [AgreementStatus.ACTIVE], _("create a new version of")
+    )
+    pending = Agreement.objects.filter(
+        family=fresh.family, status__in=[AgreementStatus.DRAFT, AgreementStatus.IN_REVIEW]
+    ).first()
     if pending is not None:
         raise ValidationError(
             _("Version %(version)s of this agreement is already being prepared (%(status)s).")
             % {"version": pending.version, "status": pending.get_status_display()},
             code="pending_version",
         )
-    latest = Agreement.objects.filter(family=fresh.family).aggregate(models.Max("version"))["version__max"]
-    copy = Agreement(tenant_id=fresh.tenant_id, family=fresh.family, supersedes=fresh, version=latest + 1)
+    latest = Agreement.objects.filter(family=fresh.family).aggregate(models.Max("version"))[
+        "version__max"
+    ]
+    copy = Agreement(
+        tenant_id=fresh.tenant_id, family=fresh.family, supersedes=fresh, version=latest + 1
+    )
     for name in COPIED_AGREEMENT_FIELDS:
         setattr(copy, name, getattr(fresh, name))
     # Suggest a start after the old version's; the manager sets the real date before review.
@@ -614,7 +726,9 @@ def new_version(agreement: Agreement, lock_version: int | None = None) -> Agreem
     try:
         copy.save()
     except IntegrityError as error:  # a concurrent new_version won the race for the number
-        raise ValidationError(_("Another new version was just created; reload the agreement.")) from error
+        raise ValidationError(
+            _("Another new version was just created; reload the agreement.")
+        ) from error
     _set_services(copy, fresh.services.all())
     tier_map = {}
     for tier in fresh.tiers.all():
@@ -657,24 +771,50 @@ def save_calendar(
     calendar.save()
     if slots is not None:
         check_slots([(item["weekday"], item["start_time"], item["end_time"]) for item in slots])
-        _replace(calendar, calendar.slots.all(), CalendarSlot, slots, ("weekday", "start_time", "end_time"))
-    holiday_dates = [item["date"] for item in holidays] if holidays is not None else list(calendar.holidays.values_list("date", flat=True))
+        _replace(
+            calendar,
+            calendar.slots.all(),
+            CalendarSlot,
+            slots,
+            ("weekday", "start_time", "end_time"),
+        )
+    holiday_dates = (
+        [item["date"] for item in holidays]
+        if holidays is not None
+        else list(calendar.holidays.values_list("date", flat=True))
+    )
     working_dates = (
-        [item["date"] for item in working_days] if working_days is not None else list(calendar.working_days.values_list("date", flat=True))
+        [item["date"] for item in working_days]
+        if working_days is not None
+        else list(calendar.working_days.values_list("date", flat=True))
     )
     both = sorted(set(holiday_dates) & set(working_dates))
     if both:
         raise ValidationError(
-            {"working_days": _("A date cannot be both a holiday and a working day: %(dates)s.") % {"dates": ", ".join(d.isoformat() for d in both)}}
+            {
+                "working_days": _("A date cannot be both a holiday and a working day: %(dates)s.")
+                % {"dates": ", ".join(d.isoformat() for d in both)}
+            }
         )
     for field, dates in (("holidays", holiday_dates), ("working_days", working_dates)):
         repeated = sorted({d for d in dates if dates.count(d) > 1})
         if repeated:
-            raise ValidationError({field: _("Each date may appear once: %(dates)s.") % {"dates": ", ".join(d.isoformat() for d in repeated)}})
+            raise ValidationError(
+                {
+                    field: _("Each date may appear once: %(dates)s.")
+                    % {"dates": ", ".join(d.isoformat() for d in repeated)}
+                }
+            )
     if holidays is not None:
         _replace(calendar, calendar.holidays.all(), CalendarHoliday, holidays, ("date", "name"))
     if working_days is not None:
-        _replace(calendar, calendar.working_days.all(), CalendarWorkingDay, working_days, ("date", "name"))
+        _replace(
+            calendar,
+            calendar.working_days.all(),
+            CalendarWorkingDay,
+            working_days,
+            ("date", "name"),
+        )
     return calendar
 
 
@@ -689,7 +829,11 @@ def _replace(calendar, current, model, items, fields) -> None:
     for k, item in wanted.items():
         if k in existing:
             continue
-        row = model(tenant_id=calendar.tenant_id, calendar=calendar, **{f: item[f] for f in fields if f in item})
+        row = model(
+            tenant_id=calendar.tenant_id,
+            calendar=calendar,
+            **{f: item[f] for f in fields if f in item},
+        )
         if "name" in item:
             row.name = item["name"]
         row.save()

@@ -46,10 +46,16 @@ def example_metrics() -> list[dict]:
 def make_draft(tenant, reference: str = "SLA-001", **overrides):
     """A complete draft (services, tiers, metrics, window, dates), ready to submit."""
     with tenant_context(tenant):
-        customer = Customer.objects.create(name=f"Customer of {reference}", kind=CustomerKind.EXTERNAL)
-        contact = Contact.objects.create(customer=customer, name="Li Lei", email=f"li.{reference.lower()}@customer.example")
+        customer = Customer.objects.create(
+            name=f"Customer of {reference}", kind=CustomerKind.EXTERNAL
+        )
+        contact = Contact.objects.create(
+            customer=customer, name="Li Lei", email=f"li.{reference.lower()}@customer.example"
+        )
         service = Service.objects.create(name=f"Server operations {reference}")
-        calendar = BusinessCalendar.objects.filter(name="CN business hours").first() or business_calendar()
+        calendar = (
+            BusinessCalendar.objects.filter(name="CN business hours").first() or business_calendar()
+        )
         fields = {
             "title": "Server operations support",
             "reference": reference,

@@ -40,6 +40,7 @@ Semantics (see docs/decisions/002-business-time.md):
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -127,7 +128,9 @@ class Calendar:
         set_(self, "extra_working_days", frozenset(_as_date(d) for d in self.extra_working_days))
         _check_week(week)
         if not 0 <= self.reference_weekday <= 6:
-            raise ValueError(f"reference_weekday must be 0 (Monday) to 6, got {self.reference_weekday}")
+            raise ValueError(
+                f"reference_weekday must be 0 (Monday) to 6, got {self.reference_weekday}"
+            )
         both = self.extra_holidays & self.extra_working_days
         if both:
             raise ValueError(
@@ -223,7 +226,8 @@ class Calendar:
         if hit is None:
             zone = self._zone
             hit = tuple(
-                (_wall_to_utc(day, s, zone), _wall_to_utc(day, e, zone)) for s, e in self.slots_on(day)
+                (_wall_to_utc(day, s, zone), _wall_to_utc(day, e, zone))
+                for s, e in self.slots_on(day)
             )
             if len(self._days) >= _CACHE_LIMIT:
                 self._days.clear()
@@ -232,7 +236,7 @@ class Calendar:
 
 
 def parse_slots(hours: str | Iterable[str]) -> tuple[Slot, ...]:
-    """"09:00-12:00,13:00-18:00" (or a list of "HH:MM-HH:MM") -> slots."""
+    """ "09:00-12:00,13:00-18:00" (or a list of "HH:MM-HH:MM") -> slots."""
     parts = hours.split(",") if isinstance(hours, str) else list(hours)
     slots = []
     for part in parts:
@@ -266,18 +270,22 @@ def _check_week(week: tuple[tuple[Slot, ...], ...]) -> None:
     for wd, day in enumerate(week):
         for s, e in day:
             if not (0 <= s < DAY and s < e <= s + DAY):
-                raise ValueError(f"bad slot ({s}, {e}) on {WEEKDAY_NAMES[wd]}: need 0 <= start < 1440 "
-                                 "and start < end <= start + 1440 (minutes)")
+                raise ValueError(
+                    f"bad slot ({s}, {e}) on {WEEKDAY_NAMES[wd]}: need 0 <= start < 1440 "
+                    "and start < end <= start + 1440 (minutes)"
+                )
             spans.append((wd * DAY + s, wd * DAY + e, wd, (s, e)))
     spans.sort()
     # Compare neighbours, and the last slot of the week against the first of the next week.
-    pairs = list(zip(spans, spans[1:]))
+    pairs = list(itertools.pairwise(spans))
     if len(spans) > 1:
         first = spans[0]
         pairs.append((spans[-1], (first[0] + WEEK, first[1] + WEEK, first[2], first[3])))
     for (_, end_a, wd_a, slot_a), (start_b, _, wd_b, slot_b) in pairs:
         if start_b < end_a:
-            raise ValueError(f"time slots overlap: {_fmt_slot(wd_a, slot_a)} and {_fmt_slot(wd_b, slot_b)}")
+            raise ValueError(
+                f"time slots overlap: {_fmt_slot(wd_a, slot_a)} and {_fmt_slot(wd_b, slot_b)}"
+            )
 
 
 def _zone(tz: str) -> ZoneInfo:
@@ -286,7 +294,9 @@ def _zone(tz: str) -> ZoneInfo:
     try:
         return ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone {tz!r} (expected an IANA name such as 'Asia/Shanghai')") from None
+        raise ValueError(
+            f"unknown time zone {tz!r} (expected an IANA name such as 'Asia/Shanghai')"
+        ) from None
 
 
 def _as_date(value: date | str) -> date:
@@ -301,7 +311,9 @@ def _as_date(value: date | str) -> date:
 
 
 @functools.lru_cache(maxsize=2048)
-def _country_days(country: str, subdiv: str | None, year: int) -> tuple[frozenset[date], frozenset[date]]:
+def _country_days(
+    country: str, subdiv: str | None, year: int
+) -> tuple[frozenset[date], frozenset[date]]:
     """(public holidays, make-up working days) of one country and year, loaded lazily."""
     table = holidays_lib.country_holidays(country, subdiv=subdiv, years=year)
     off = frozenset(d for d in table if d.year == year)
@@ -361,7 +373,9 @@ def _span(start: datetime, end: datetime) -> tuple[datetime, datetime]:
     return a, b
 
 
-def merge_pauses(pauses: Iterable[Pause], lo: datetime, hi: datetime | None = None) -> list[Interval]:
+def merge_pauses(
+    pauses: Iterable[Pause], lo: datetime, hi: datetime | None = None
+) -> list[Interval]:
     """Pauses clipped to [lo, hi], sorted, overlapping or touching ones merged (UTC)."""
     clipped = []
     for i, pause in enumerate(pauses):
@@ -462,7 +476,9 @@ def is_working(cal: Calendar, instant: datetime) -> bool:
 # The SLA clock
 
 
-def elapsed(cal: Calendar, start: datetime, end: datetime, pauses: Iterable[Pause] = ()) -> timedelta:
+def elapsed(
+    cal: Calendar, start: datetime, end: datetime, pauses: Iterable[Pause] = ()
+) -> timedelta:
     """Working time between two aware instants, minus the pauses (exact timedelta).
 
     Raises ValueError for naive datetimes or start after end. A calendar without
@@ -475,7 +491,9 @@ def elapsed(cal: Calendar, start: datetime, end: datetime, pauses: Iterable[Paus
     return total
 
 
-def elapsed_minutes(cal: Calendar, start: datetime, end: datetime, pauses: Iterable[Pause] = ()) -> float:
+def elapsed_minutes(
+    cal: Calendar, start: datetime, end: datetime, pauses: Iterable[Pause] = ()
+) -> float:
     """``elapsed`` in minutes (float; fractions are seconds and below)."""
     return elapsed(cal, start, end, pauses) / MINUTE
 
@@ -511,7 +529,9 @@ def due(
     if need == ZERO:
         return a
     if not cal.has_working_time:
-        raise ValueError(f"calendar has no working time at all ({cal.tz}, no slots): nothing is ever due")
+        raise ValueError(
+            f"calendar has no working time at all ({cal.tz}, no slots): nothing is ever due"
+        )
     first = _local_date(cal, a) - timedelta(days=1)
     i = 0
     for s, e in _intervals(cal, first, first + timedelta(days=_DUE_SCAN_DAYS)):

@@ -109,7 +109,10 @@ def test_working_part_of_an_outage_is_its_elapsed_working_time():
 
 def test_working_intervals_are_clipped_to_the_range():
     got = list(working_intervals(OFFICE, sh(2026, 3, 13, 17, 0), sh(2026, 3, 16, 10, 0)))
-    assert got == [(sh(2026, 3, 13, 17, 0), sh(2026, 3, 13, 18, 0)), (sh(2026, 3, 16, 9, 0), sh(2026, 3, 16, 10, 0))]
+    assert got == [
+        (sh(2026, 3, 13, 17, 0), sh(2026, 3, 13, 18, 0)),
+        (sh(2026, 3, 16, 9, 0), sh(2026, 3, 16, 10, 0)),
+    ]
 
 
 def test_is_working_includes_slot_start_and_excludes_slot_end():
@@ -145,8 +148,14 @@ def test_chinese_make_up_working_saturday_from_the_holidays_package_is_worked():
 
 
 def test_chinese_make_up_saturday_uses_the_reference_weekday_slots():
-    # Mondays 08:00-12:00 only, Tuesday-Friday 09:00-18:00; the make-up Saturday works like a Monday.
-    hours = {0: "08:00-12:00", 1: "09:00-18:00", 2: "09:00-18:00", 3: "09:00-18:00", 4: "09:00-18:00"}
+    # Mondays 08:00-12:00, Tuesday-Friday 09:00-18:00; the make-up Saturday works like a Monday.
+    hours = {
+        0: "08:00-12:00",
+        1: "09:00-18:00",
+        2: "09:00-18:00",
+        3: "09:00-18:00",
+        4: "09:00-18:00",
+    }
     cal = Calendar.weekly("Asia/Shanghai", hours, country="CN")
     assert list(working_intervals(cal, sh(2026, 10, 10), sh(2026, 10, 11))) == [
         (sh(2026, 10, 10, 8, 0), sh(2026, 10, 10, 12, 0))
@@ -162,12 +171,16 @@ def test_own_extra_working_day_turns_a_saturday_into_a_working_day():
 
 
 def test_own_extra_working_day_overrides_a_public_holiday():
-    cal = Calendar.business_hours("Asia/Shanghai", country="CN", extra_working_days={date(2026, 10, 1)})
+    cal = Calendar.business_hours(
+        "Asia/Shanghai", country="CN", extra_working_days={date(2026, 10, 1)}
+    )
     assert elapsed(cal, sh(2026, 10, 1), sh(2026, 10, 2)) == 9 * HOURS
 
 
 def test_own_extra_holiday_overrides_a_make_up_working_day():
-    cal = Calendar.business_hours("Asia/Shanghai", country="CN", extra_holidays={date(2026, 10, 10)})
+    cal = Calendar.business_hours(
+        "Asia/Shanghai", country="CN", extra_holidays={date(2026, 10, 10)}
+    )
     assert elapsed(cal, sh(2026, 10, 10), sh(2026, 10, 11)) == timedelta(0)
 
 
@@ -235,14 +248,22 @@ def test_overlapping_pauses_are_counted_once():
 
 
 def test_pauses_outside_the_ticket_do_not_count():
-    pauses = [(sh(2026, 3, 16, 7, 0), sh(2026, 3, 16, 10, 0)), (sh(2026, 3, 16, 17, 0), sh(2026, 3, 17, 12, 0))]
+    pauses = [
+        (sh(2026, 3, 16, 7, 0), sh(2026, 3, 16, 10, 0)),
+        (sh(2026, 3, 16, 17, 0), sh(2026, 3, 17, 12, 0)),
+    ]
     # 8 h ticket; only 09:30-10:00 and 17:00-17:30 of the pauses fall inside it.
     assert elapsed(OFFICE, sh(2026, 3, 16, 9, 30), sh(2026, 3, 16, 17, 30), pauses) == 7 * HOURS
 
 
 def test_pause_ending_before_it_starts_is_an_error():
     with pytest.raises(ValueError, match="after it ends"):
-        elapsed(OFFICE, sh(2026, 3, 16, 9), sh(2026, 3, 16, 18), [(sh(2026, 3, 16, 12), sh(2026, 3, 16, 11))])
+        elapsed(
+            OFFICE,
+            sh(2026, 3, 16, 9),
+            sh(2026, 3, 16, 18),
+            [(sh(2026, 3, 16, 12), sh(2026, 3, 16, 11))],
+        )
 
 
 # -- errors ------------------------------------------------------------------------------------
@@ -261,7 +282,12 @@ def test_naive_datetimes_are_a_clear_error():
     with pytest.raises(ValueError, match="start must be time-zone aware"):
         due(OFFICE, datetime(2026, 3, 16, 9), 60)
     with pytest.raises(ValueError, match="pause #0 start must be time-zone aware"):
-        elapsed(OFFICE, sh(2026, 3, 16, 9), sh(2026, 3, 16, 10), [(datetime(2026, 3, 16, 9), sh(2026, 3, 16, 10))])
+        elapsed(
+            OFFICE,
+            sh(2026, 3, 16, 9),
+            sh(2026, 3, 16, 10),
+            [(datetime(2026, 3, 16, 9), sh(2026, 3, 16, 10))],
+        )
 
 
 def test_no_working_time_at_all_gives_zero_elapsed_and_no_due():
@@ -289,19 +315,33 @@ def test_negative_work_is_an_error():
     [
         (lambda: Calendar.business_hours("Mars/Olympus"), "unknown time zone 'Mars/Olympus'"),
         (lambda: Calendar.business_hours(""), "time zone must be an IANA name"),
-        (lambda: Calendar.business_hours("UTC", "09:00-12:00,11:00-13:00"), "time slots overlap: Mon 09:00-12:00 and Mon 11:00-13:00"),
-        (lambda: Calendar.weekly("UTC", {6: "22:00-06:00", 0: "05:00-09:00"}), "time slots overlap: Sun 22:00-06:00"),
+        (
+            lambda: Calendar.business_hours("UTC", "09:00-12:00,11:00-13:00"),
+            "time slots overlap: Mon 09:00-12:00 and Mon 11:00-13:00",
+        ),
+        (
+            lambda: Calendar.weekly("UTC", {6: "22:00-06:00", 0: "05:00-09:00"}),
+            "time slots overlap: Sun 22:00-06:00",
+        ),
         (lambda: Calendar.business_hours("UTC", "9-17"), "bad time slot '9-17'"),
         (lambda: Calendar.business_hours("UTC", "09:00-24:30"), "times run from 00:00 to 24:00"),
         (lambda: Calendar.business_hours("UTC", "09:00-09:00"), "empty time slot"),
         (lambda: Calendar.business_hours("UTC", weekdays=[7]), "weekdays must be 0"),
         (lambda: Calendar.business_hours("UTC", country="XX"), "unknown holiday country"),
-        (lambda: Calendar.business_hours("UTC", country="DE", subdiv="ZZ"), "unknown holiday country/subdivision"),
+        (
+            lambda: Calendar.business_hours("UTC", country="DE", subdiv="ZZ"),
+            "unknown holiday country/subdivision",
+        ),
         (lambda: Calendar.business_hours("UTC", subdiv="BY"), "needs a country"),
         (lambda: Calendar.business_hours("UTC", reference_weekday=9), "reference_weekday"),
-        (lambda: Calendar.business_hours("UTC", weekdays=[1], extra_working_days=["2026-03-14"]), "reference weekday Mon"),
         (
-            lambda: Calendar.business_hours("UTC", extra_holidays=["2026-03-14"], extra_working_days=["2026-03-14"]),
+            lambda: Calendar.business_hours("UTC", weekdays=[1], extra_working_days=["2026-03-14"]),
+            "reference weekday Mon",
+        ),
+        (
+            lambda: Calendar.business_hours(
+                "UTC", extra_holidays=["2026-03-14"], extra_working_days=["2026-03-14"]
+            ),
             "both extra holidays and extra working days: 2026-03-14",
         ),
         (lambda: Calendar.business_hours("UTC", extra_holidays=["14/03/2026"]), "expected a date"),
@@ -316,7 +356,9 @@ def test_invalid_calendars_are_rejected_with_a_clear_message(build, message):
 
 def test_calendar_is_an_immutable_hashable_value():
     a = Calendar.business_hours("Asia/Shanghai", "09:00-12:00, 13:00-18:00", country="CN")
-    b = Calendar.weekly("Asia/Shanghai", {wd: ["09:00-12:00", "13:00-18:00"] for wd in range(5)}, country="CN")
+    b = Calendar.weekly(
+        "Asia/Shanghai", {wd: ["09:00-12:00", "13:00-18:00"] for wd in range(5)}, country="CN"
+    )
     assert a == b and hash(a) == hash(b)
     with pytest.raises(AttributeError):
         a.tz = "UTC"  # type: ignore[misc]
@@ -389,7 +431,7 @@ def test_slot_starting_in_the_skipped_hour_starts_at_the_first_valid_instant():
 
 def test_slot_starting_in_the_repeated_hour_starts_at_its_first_occurrence():
     cal = Calendar.business_hours("Europe/Berlin", "02:30-05:00", weekdays=range(7))
-    (start, end), = working_intervals(cal, berlin(2026, 10, 25), berlin(2026, 10, 26))
+    ((start, end),) = working_intervals(cal, berlin(2026, 10, 25), berlin(2026, 10, 26))
     assert start == datetime(2026, 10, 25, 0, 30, tzinfo=UTC)  # 02:30 CEST, the first 02:30
     assert end - start == timedelta(hours=3, minutes=30)
 

@@ -7,6 +7,7 @@ DST transition of the calendar's zone, so the transitions are actually exercised
 from __future__ import annotations
 
 import functools
+import itertools
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -38,7 +39,7 @@ US = timedelta(microseconds=1)
 SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def transitions(tz: str) -> tuple[datetime, ...]:
     """UTC instants (to the hour) where the zone's offset changes in 2025-2027."""
     zone = ZoneInfo(tz)
@@ -65,12 +66,12 @@ def weeks(draw, within: tuple[int, int] | None = None):
         for _ in range(7):
             cuts = sorted(draw(st.sets(st.integers(lo, hi), max_size=6)))
             cuts = cuts[: len(cuts) // 2 * 2]
-            days.append(tuple(zip(cuts[::2], cuts[1::2])))
+            days.append(tuple(zip(cuts[::2], cuts[1::2], strict=True)))
         return tuple(days)
     cuts = sorted(draw(st.sets(st.integers(0, WEEK - 1), max_size=16)))
     cuts = cuts[: len(cuts) // 2 * 2]
     days: list[list[tuple[int, int]]] = [[] for _ in range(7)]
-    for start, end in zip(cuts[::2], cuts[1::2]):
+    for start, end in zip(cuts[::2], cuts[1::2], strict=True):
         end = min(end, start + DAY)  # a slot lasts at most a day
         days[start // DAY].append((start % DAY, start % DAY + end - start))
     return tuple(tuple(d) for d in days)
@@ -156,7 +157,9 @@ def scenarios(draw, n_instants: int, zones=ZONES, within=None, span_days: int | 
         if span_days is None:
             points.append(draw(utc_instants(cal)))
         else:
-            points.append(first + timedelta(microseconds=draw(st.integers(0, span_days * 86_400_000_000))))
+            points.append(
+                first + timedelta(microseconds=draw(st.integers(0, span_days * 86_400_000_000)))
+            )
     points.sort()
     return cal, [shown(draw, p) for p in points], draw(pauses(cal))
 
@@ -167,7 +170,9 @@ def weekly_minutes(cal: Calendar) -> int:
 
 def fits(cal: Calendar, *works: timedelta) -> bool:
     """Work that fits in ten normal weeks: due never has to give up (holidays are few)."""
-    return cal.has_working_time and all(w <= timedelta(minutes=10 * weekly_minutes(cal)) for w in works)
+    return cal.has_working_time and all(
+        w <= timedelta(minutes=10 * weekly_minutes(cal)) for w in works
+    )
 
 
 def work_amounts():
@@ -255,7 +260,7 @@ def test_elapsed_is_the_sum_of_the_working_intervals(scenario):
     cal, (a, b), _ = scenario
     intervals = list(working_intervals(cal, a, b))
     assert all(s < e for s, e in intervals)
-    assert all(e1 <= s2 for (_, e1), (s2, _) in zip(intervals, intervals[1:]))
+    assert all(e1 <= s2 for (_, e1), (s2, _) in itertools.pairwise(intervals))
     assert sum((e - s for s, e in intervals), timedelta(0)) == elapsed(cal, a, b)
 
 
@@ -287,12 +292,16 @@ def minute_aligned_spans(draw, zones, within):
     start = YEAR_START + timedelta(minutes=draw(st.integers(0, 365 * DAY)))
     near = transitions(cal.tz)
     if near and draw(st.booleans()):
-        start = draw(st.sampled_from(near)).replace(minute=0) - timedelta(minutes=draw(st.integers(0, 2 * DAY)))
+        start = draw(st.sampled_from(near)).replace(minute=0) - timedelta(
+            minutes=draw(st.integers(0, 2 * DAY))
+        )
     return cal, start, start + timedelta(minutes=draw(st.integers(0, 3 * DAY)))
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.one_of(minute_aligned_spans(STEADY_ZONES, None), minute_aligned_spans(ZONES, (300, 1260))))
+@given(
+    st.one_of(minute_aligned_spans(STEADY_ZONES, None), minute_aligned_spans(ZONES, (300, 1260)))
+)
 def test_elapsed_matches_a_minute_by_minute_count(case):
     cal, a, b = case
     assert elapsed(cal, a, b) == timedelta(minutes=brute_force_minutes(cal, a, b))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import itertools
 import random
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -14,21 +15,39 @@ from metrics.business_time import Calendar, elapsed
 from metrics.business_time_sql import elapsed_into, elapsed_many, load_segments, segment_rows
 
 US = timedelta(microseconds=1)
-ZONES = ["UTC", "Asia/Shanghai", "Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "America/Santiago"]
+ZONES = [
+    "UTC",
+    "Asia/Shanghai",
+    "Europe/Berlin",
+    "America/New_York",
+    "Australia/Lord_Howe",
+    "America/Santiago",
+]
 
 CALENDARS = {
     "berlin-office-lunch-bavarian-holidays": Calendar.business_hours(
-        "Europe/Berlin", "09:00-12:00,13:00-18:00", country="DE", subdiv="BY",
-        extra_holidays={date(2026, 12, 24)}, extra_working_days={date(2026, 3, 28)},
+        "Europe/Berlin",
+        "09:00-12:00,13:00-18:00",
+        country="DE",
+        subdiv="BY",
+        extra_holidays={date(2026, 12, 24)},
+        extra_working_days={date(2026, 3, 28)},
     ),
-    "shanghai-office-cn-make-up-days": Calendar.business_hours("Asia/Shanghai", "09:00-18:00", country="CN"),
+    "shanghai-office-cn-make-up-days": Calendar.business_hours(
+        "Asia/Shanghai", "09:00-18:00", country="CN"
+    ),
     "new-york-24x7": Calendar.always("America/New_York"),
-    "lord-howe-night-shift": Calendar.business_hours("Australia/Lord_Howe", "22:00-06:00", weekdays=range(6)),
+    "lord-howe-night-shift": Calendar.business_hours(
+        "Australia/Lord_Howe", "22:00-06:00", weekdays=range(6)
+    ),
     "santiago-midnight-dst-odd-minutes": Calendar.weekly(
-        "America/Santiago", {0: "00:00-07:17,08:05-24:00", 2: "23:30-01:10", 4: "12:01-12:02", 6: "00:00-24:00"},
+        "America/Santiago",
+        {0: "00:00-07:17,08:05-24:00", 2: "23:30-01:10", 4: "12:01-12:02", 6: "00:00-24:00"},
         country="CL",
     ),
-    "kolkata-half-hour-offset": Calendar.business_hours("Asia/Kolkata", "09:45-17:15", country="IN"),
+    "kolkata-half-hour-offset": Calendar.business_hours(
+        "Asia/Kolkata", "09:45-17:15", country="IN"
+    ),
 }
 
 
@@ -43,13 +62,19 @@ def random_tickets(seed: int, count: int) -> list[tuple[int, datetime, datetime,
 
     rows = []
     for ticket_id in range(1, count + 1):
-        start = year + timedelta(seconds=rnd.randrange(366 * 86_400), microseconds=rnd.randrange(1_000_000))
-        length = rnd.choice([0, rnd.randrange(3_600), rnd.randrange(86_400 * 3), rnd.randrange(86_400 * 40)])
+        start = year + timedelta(
+            seconds=rnd.randrange(366 * 86_400), microseconds=rnd.randrange(1_000_000)
+        )
+        length = rnd.choice(
+            [0, rnd.randrange(3_600), rnd.randrange(86_400 * 3), rnd.randrange(86_400 * 40)]
+        )
         end = start + timedelta(seconds=length, microseconds=rnd.randrange(1_000_000))
         pauses = []
         for _ in range(rnd.choice([0, 0, 0, 1, 1, 2, 4])):
             p_start = start + timedelta(seconds=rnd.randrange(-86_400, length + 86_400 + 1))
-            pauses.append((shown(p_start), shown(p_start + timedelta(seconds=rnd.randrange(0, 3 * 86_400)))))
+            pauses.append(
+                (shown(p_start), shown(p_start + timedelta(seconds=rnd.randrange(0, 3 * 86_400))))
+            )
         rows.append((ticket_id, shown(start), shown(end), pauses))
     return rows
 
@@ -72,19 +97,27 @@ def test_elapsed_into_works_on_a_query_with_parameters():
     rows = random_tickets(seed=99, count=400)
     with connection.cursor() as cur:
         cur.execute(
-            "CREATE TEMP TABLE t_tickets AS SELECT * FROM unnest(%s::bigint[], %s::timestamptz[], %s::timestamptz[], "
+            "CREATE TEMP TABLE t_tickets AS SELECT * FROM unnest(%s::bigint[], %s::timestamptz[], "
+            "%s::timestamptz[], "
             "%s::text[]) AS t(id, opened_at, answered_at, priority)",
-            [[r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows], ["P1" if r[0] % 2 else "P3" for r in rows]],
+            [
+                [r[0] for r in rows],
+                [r[1] for r in rows],
+                [r[2] for r in rows],
+                ["P1" if r[0] % 2 else "P3" for r in rows],
+            ],
         )
         pauses = [(r[0], ps, pe) for r in rows for ps, pe in r[3]]
         cur.execute(
-            "CREATE TEMP TABLE t_pauses AS SELECT * FROM unnest(%s::bigint[], %s::timestamptz[], %s::timestamptz[]) "
+            "CREATE TEMP TABLE t_pauses AS SELECT * FROM unnest(%s::bigint[], %s::timestamptz[], "
+            "%s::timestamptz[]) "
             "AS p(ticket_id, paused_at, resumed_at)",
             [[p[0] for p in pauses], [p[1] for p in pauses], [p[2] for p in pauses]],
         )
         table = elapsed_into(
             cal,
-            "SELECT id, opened_at AS start_at, answered_at AS end_at FROM t_tickets WHERE priority = %(prio)s",
+            "SELECT id, opened_at AS start_at, answered_at AS end_at FROM t_tickets "
+            "WHERE priority = %(prio)s",
             "SELECT ticket_id AS id, paused_at AS start_at, resumed_at AS end_at FROM t_pauses",
             {"prio": "P3"},
             into="t_elapsed",
@@ -101,7 +134,8 @@ def test_elapsed_into_without_pauses_and_with_no_tickets():
     rows = random_tickets(seed=5, count=300)
     with connection.cursor() as cur:
         cur.execute(
-            "CREATE TEMP TABLE t_plain AS SELECT * FROM unnest(%s::bigint[], %s::timestamptz[], %s::timestamptz[]) "
+            "CREATE TEMP TABLE t_plain AS SELECT * FROM unnest(%s::bigint[], %s::timestamptz[], "
+            "%s::timestamptz[]) "
             "AS t(id, start_at, end_at)",
             [[r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]],
         )
@@ -126,16 +160,25 @@ def test_sql_form_refuses_what_the_python_form_refuses():
         elapsed_many(cal, [(1, t, t + timedelta(hours=1), [(t + timedelta(minutes=9), t)])])
     with connection.cursor() as cur:
         cur.execute(
-            "CREATE TEMP TABLE t_bad AS SELECT 7 AS id, %s::timestamptz AS start_at, %s::timestamptz AS end_at "
+            "CREATE TEMP TABLE t_bad AS "
+            "SELECT 7 AS id, %s::timestamptz AS start_at, %s::timestamptz AS end_at "
             "UNION ALL SELECT 8, %s, NULL",
             [t, t - timedelta(hours=1), t],
         )
-        with pytest.raises(ValueError, match=r"2 tickets have no start or end, or start after end \(e.g. id 7"):
+        with pytest.raises(
+            ValueError, match=r"2 tickets have no start or end, or start after end \(e.g. id 7"
+        ):
             elapsed_into(cal, "SELECT * FROM t_bad")
         with pytest.raises(ValueError, match="1 pauses have no start or end"):
-            elapsed_into(cal, "SELECT * FROM t_bad WHERE id = 0", "SELECT 7 AS id, now() AS start_at, NULL::timestamptz AS end_at")
+            elapsed_into(
+                cal,
+                "SELECT * FROM t_bad WHERE id = 0",
+                "SELECT 7 AS id, now() AS start_at, NULL::timestamptz AS end_at",
+            )
     with pytest.raises(ValueError, match="plain lower-case identifier"):
-        elapsed_into(cal, "SELECT 1 AS id, now() AS start_at, now() AS end_at", into="x; DROP TABLE y")
+        elapsed_into(
+            cal, "SELECT 1 AS id, now() AS start_at, now() AS end_at", into="x; DROP TABLE y"
+        )
 
 
 @pytest.mark.django_db
@@ -143,9 +186,13 @@ def test_segments_cover_the_span_and_hold_the_prefix_sum():
     cal = CALENDARS["berlin-office-lunch-bavarian-holidays"]
     start, end = datetime(2026, 3, 27, 7, 13, tzinfo=UTC), datetime(2026, 4, 2, 0, 0, tzinfo=UTC)
     seg = load_segments(cal, start, end, table="t_seg")
-    assert seg.origin == datetime(2026, 3, 27, 7, 0, tzinfo=UTC) and seg.end == datetime(2026, 4, 2, 1, 0, tzinfo=UTC)
+    assert seg.origin == datetime(2026, 3, 27, 7, 0, tzinfo=UTC) and seg.end == datetime(
+        2026, 4, 2, 1, 0, tzinfo=UTC
+    )
     with connection.cursor() as cur:
-        cur.execute("SELECT min(lo), max(hi), count(*), bool_and(lo < hi), bool_and(wend <= hi) FROM t_seg")
+        cur.execute(
+            "SELECT min(lo), max(hi), count(*), bool_and(lo < hi), bool_and(wend <= hi) FROM t_seg"
+        )
         lo, hi, count, ordered, prefix = cur.fetchone()
     assert (lo, hi, ordered, prefix) == (seg.origin, seg.end, True, True)
     assert count == len(segment_rows(cal, seg.origin, seg.end))
@@ -157,7 +204,7 @@ def test_segment_rows_reproduce_the_working_time_from_the_origin():
     for cal in CALENDARS.values():
         rows = segment_rows(cal, origin, end)
         starts = [r[0] for r in rows]
-        assert all(a[1] == b[0] for a, b in zip(rows, rows[1:]))  # contiguous, no gaps
+        assert all(a[1] == b[0] for a, b in itertools.pairwise(rows))  # contiguous, no gaps
         for _ in range(300):
             x = origin + timedelta(microseconds=rnd.randrange((end - origin) // US))
             lo, _hi, w_us, wlen_us = rows[bisect.bisect_right(starts, x) - 1]

@@ -112,10 +112,10 @@ class TerminateForm(forms.Form):
 
 class AgreementFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False)
-    customer = forms.ModelChoiceField(label=_("customer"), queryset=Customer.objects.none(), required=False)
-    service = forms.ModelChoiceField(label=_("service"), queryset=Service.objects.none(), required=False)
-    status = forms.ChoiceField(label=_("status"), required=False, choices=[("", _("Any"))] + AgreementStatus.choices)
-    kind = forms.ChoiceField(label=_("kind"), required=False, choices=[("", _("Any"))] + AgreementKind.choices)
+    customer = forms.ModelChoiceField(label=_("Customer"), queryset=Customer.objects.none(), required=False, empty_label=_("Any"))
+    service = forms.ModelChoiceField(label=_("Service"), queryset=Service.objects.none(), required=False, empty_label=_("Any"))
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("Any"))] + AgreementStatus.choices)
+    kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("Any"))] + AgreementKind.choices)
     expiring = forms.TypedChoiceField(
         label=_("Expiring"), required=False, coerce=int, empty_value=None,
         choices=[("", _("Any time")), (30, _("within 30 days")), (90, _("within 90 days"))],

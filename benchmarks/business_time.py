@@ -76,12 +76,19 @@ def generate(cur, rows: int, pause_share: float) -> int:
 
 
 def best_of(repeat: int, run) -> float:
-    times = []
+    return best_interleaved(repeat, run)[0]
+
+
+def best_interleaved(repeat: int, *runs) -> list[float]:
+    """Best time of each run over `repeat` rounds, the runs taking turns within a round,
+    so a busy spell on a shared machine hits them alike rather than one of them."""
+    best = [float("inf")] * len(runs)
     for _ in range(repeat):
-        started = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - started)
-    return min(times)
+        for i, run in enumerate(runs):
+            started = time.perf_counter()
+            run()
+            best[i] = min(best[i], time.perf_counter() - started)
+    return best
 
 
 def main() -> None:
@@ -145,12 +152,13 @@ def main() -> None:
                 FROM ({TICKETS}) AS tk LEFT JOIN pw ON pw.id = tk.id
             """)
 
-        floor_s = best_of(args.repeat, floor)
-        floor_p_s = best_of(args.repeat, floor_with_pauses)
-        sql_s = best_of(
-            args.repeat, lambda: elapsed_into(cal, TICKETS, PAUSES, into="bench_bt_sql")
+        floor_s, sql_s, plain_s, floor_p_s = best_interleaved(
+            args.repeat,
+            floor,
+            lambda: elapsed_into(cal, TICKETS, PAUSES, into="bench_bt_sql"),
+            lambda: elapsed_into(cal, TICKETS, into="bench_bt_nopause"),
+            floor_with_pauses,
         )
-        plain_s = best_of(args.repeat, lambda: elapsed_into(cal, TICKETS, into="bench_bt_nopause"))
 
         cur.execute(
             "SELECT avg(extract(epoch FROM e1.elapsed)) / 60, "
@@ -203,6 +211,7 @@ def main() -> None:
         f"({n:,} timed; {args.rows:,} would take {per_10k * args.rows / 10_000:.1f} s)",
     )
     print(f"Python = SQL on {equal:,} of {n:,} tickets checked")
+    print("load average (1, 5, 15 min): {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
 
 
 def figure(label: str, seconds: float, note: str = "") -> None:

@@ -258,10 +258,10 @@ def parse_slots(hours: str | Iterable[str]) -> tuple[Slot, ...]:
 
 
 def _fmt_slot(wd: int, slot: Slot) -> str:
+    """ "Mon 09:00-18:00", "Fri 22:00-06:00(+1)", "Sun 00:00-24:00"."""
     s, e = slot
-    return f"{WEEKDAY_NAMES[wd]} {s // 60:02d}:{s % 60:02d}-{e % DAY // 60:02d}:{e % 60:02d}" + (
-        "(+1)" if e > DAY else ""
-    )
+    end = "24:00" if e == DAY else f"{e % DAY // 60:02d}:{e % 60:02d}"
+    return f"{WEEKDAY_NAMES[wd]} {s // 60:02d}:{s % 60:02d}-{end}" + ("(+1)" if e > DAY else "")
 
 
 def _check_week(week: tuple[tuple[Slot, ...], ...]) -> None:

@@ -59,6 +59,8 @@ __all__ = [
     "elapsed",
     "elapsed_minutes",
     "is_working",
+    "merge_pauses",
+    "parse_slots",
     "window_minutes",
     "working_intervals",
 ]

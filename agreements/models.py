@@ -265,8 +265,11 @@ class BusinessCalendar(TimeStamped, TenantOwned):
 
     def clean(self) -> None:
         super().clean()
-        self.country = (self.country or "").upper()
-        self.subdivision = (self.subdivision or "").upper()
+        # Upper-case only plain ASCII codes ("ß".upper() is "SS": it could outgrow the column).
+        if (self.country or "").isascii():
+            self.country = (self.country or "").upper()
+        if (self.subdivision or "").isascii():
+            self.subdivision = (self.subdivision or "").upper()
         check_holiday_region(self.country, self.subdivision)
 
     def to_engine_calendar(self):

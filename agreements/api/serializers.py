@@ -8,14 +8,15 @@ import copy
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import serializers
 
-from metrics.choices import TICKET_KINDS
+from metrics.choices import TICKET_KINDS, MetricKind
 from metrics.models import MetricDefinition
 from slaweb.tenancy.api.base import TenantScopedSerializer
 
 from .. import services
-from ..choices import AgreementStatus, Side, TierCode
+from ..choices import AgreementKind, AgreementStatus, CustomerKind, ExclusionKind, Side, TierCode
 from ..models import (
     Agreement,
     AgreementApproval,
@@ -30,6 +31,19 @@ from ..models import (
     ReportRecipient,
     Service,
 )
+
+
+class InlineChoiceField(serializers.ChoiceField):
+    """A choice field documented inline in the schema: several choice sets share the
+    field name "kind", and named enum components of them would collide."""
+
+
+class InlineChoiceFieldExtension(OpenApiSerializerFieldExtension):
+    target_class = InlineChoiceField
+
+    def map_serializer_field(self, auto_schema, direction):
+        # Wrapped in oneOf so the enum post-processing leaves it inline (no shared component).
+        return {"oneOf": [{"type": "string", "enum": [str(key) for key in self.target.choices]}]}
 
 
 def api_errors(error: DjangoValidationError):
@@ -94,6 +108,8 @@ class ServiceSerializer(ModelCleanSerializer):
 
 
 class CustomerSerializer(ModelCleanSerializer):
+    kind = InlineChoiceField(choices=CustomerKind.choices, default=CustomerKind.EXTERNAL)
+
     class Meta:
         model = Customer
         fields = ["id", "name", "kind", "notes", "archived", "created_at", "updated_at"]
@@ -196,6 +212,7 @@ class BusinessCalendarSerializer(ModelCleanSerializer):
 class PriorityTierNestedSerializer(ModelCleanSerializer):
     """A tier inside an agreement body; tiers are matched by code."""
 
+    code = InlineChoiceField(choices=TierCode.choices)
     calendar = serializers.PrimaryKeyRelatedField(
         queryset=BusinessCalendar.objects.none(), allow_null=True, required=False
     )
@@ -221,8 +238,9 @@ class MetricNestedSerializer(ModelCleanSerializer):
     """A metric inside an agreement body: matched by id, else by name; tiers by code."""
 
     id = serializers.IntegerField(required=False)
+    kind = InlineChoiceField(choices=MetricKind.choices)
     tier_codes = serializers.ListField(
-        child=serializers.ChoiceField(choices=TierCode.choices),
+        child=InlineChoiceField(choices=TierCode.choices),
         required=False,
         max_length=len(TierCode.values),
     )
@@ -268,6 +286,7 @@ class MetricNestedSerializer(ModelCleanSerializer):
 
 class ExclusionRuleNestedSerializer(serializers.ModelSerializer):
     id = serializers.IntegerField(required=False)
+    kind = InlineChoiceField(choices=ExclusionKind.choices)
 
     class Meta:
         model = ExclusionRule
@@ -307,6 +326,7 @@ class AgreementSerializer(ModelCleanSerializer):
     """An agreement with its parts. Only drafts can be changed, and an update must carry the
     lock_version that was read (a stale one is 409). Given part lists replace the stored ones."""
 
+    kind = InlineChoiceField(choices=AgreementKind.choices, default=AgreementKind.SLA)
     customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.none())
     customer_contact = serializers.PrimaryKeyRelatedField(
         queryset=Contact.objects.none(), allow_null=True, required=False
@@ -323,7 +343,10 @@ class AgreementSerializer(ModelCleanSerializer):
     recipients = ReportRecipientNestedSerializer(many=True, required=False)
     approvals = AgreementApprovalSerializer(many=True, read_only=True)
     lock_version = serializers.IntegerField(
-        required=False, min_value=0, help_text="Required on update: the lock_version you read."
+        required=False,
+        min_value=0,
+        max_value=2**31 - 1,
+        help_text="Required on update: the lock_version you read.",
     )
     customer_name = serializers.CharField(source="customer.name", read_only=True)
     counts = serializers.SerializerMethodField()
@@ -515,6 +538,7 @@ class DiffSerializer(serializers.Serializer):
 
 class PriorityTierSerializer(ModelCleanSerializer):
     agreement = serializers.PrimaryKeyRelatedField(queryset=Agreement.objects.none())
+    code = InlineChoiceField(choices=TierCode.choices)
     calendar = serializers.PrimaryKeyRelatedField(
         queryset=BusinessCalendar.objects.none(), allow_null=True, required=False
     )
@@ -551,6 +575,7 @@ class PriorityTierSerializer(ModelCleanSerializer):
 
 class MetricDefinitionSerializer(ModelCleanSerializer):
     agreement = serializers.PrimaryKeyRelatedField(queryset=Agreement.objects.none())
+    kind = InlineChoiceField(choices=MetricKind.choices)
     tiers = serializers.PrimaryKeyRelatedField(
         queryset=PriorityTier.objects.none(), many=True, required=False
     )

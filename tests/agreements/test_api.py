@@ -260,6 +260,13 @@ def test_calendar_with_nested_slots_holidays_and_working_days(api_manager, tenan
         url("calendar-list"), {**body, "name": "x", "country": "QQ"}, format="json"
     )
     assert bad_country.status_code == 400 and "country" in bad_country.json()
+    # "ß".upper() is "SS": a code must not outgrow its column on the way (was a 500).
+    odd = api_manager.post(
+        url("calendar-list"),
+        {"name": "y", "country": "ß", "subdivision": "ßßßßßßßßßß"},
+        format="json",
+    )
+    assert odd.status_code == 400 and "country" in odd.json()
 
 
 # --------------------------------------------------------------------------

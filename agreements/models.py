@@ -321,7 +321,34 @@ class CalendarSlot(TenantOwned):
             )
 
 
-class CalendarHoliday(TenantOwned):
+class CalendarDate(TenantOwned):
+    """A dated exception of a calendar; a date cannot be both a day off and a working day."""
+
+    date = models.DateField(_("date"))
+    name = models.CharField(_("name"), max_length=200, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.name}".strip()
+
+    def other_kind(self) -> tuple[type[CalendarDate], str]:
+        raise NotImplementedError
+
+    def clean(self) -> None:
+        super().clean()
+        check_same_tenant(self, "calendar")
+        other_model, message = self.other_kind()
+        if (
+            self.calendar_id
+            and self.date
+            and other_model.objects.filter(calendar_id=self.calendar_id, date=self.date).exists()
+        ):
+            raise ValidationError({"date": message})
+
+
+class CalendarHoliday(CalendarDate):
     """An extra day off of this calendar (on top of the country's public holidays)."""
 
     calendar = models.ForeignKey(
@@ -330,8 +357,6 @@ class CalendarHoliday(TenantOwned):
         related_name="holidays",
         verbose_name=_("calendar"),
     )
-    date = models.DateField(_("date"))
-    name = models.CharField(_("name"), max_length=200, blank=True)
 
     class Meta:
         ordering = ["date"]
@@ -343,25 +368,11 @@ class CalendarHoliday(TenantOwned):
         verbose_name = _("holiday")
         verbose_name_plural = _("holidays")
 
-    def __str__(self) -> str:
-        return f"{self.date} {self.name}".strip()
-
-    def clean(self) -> None:
-        super().clean()
-        check_same_tenant(self, "calendar")
-        if (
-            self.calendar_id
-            and self.date
-            and CalendarWorkingDay.objects.filter(
-                calendar_id=self.calendar_id, date=self.date
-            ).exists()
-        ):
-            raise ValidationError(
-                {"date": _("This date is already an extra working day of the calendar.")}
-            )
+    def other_kind(self):
+        return CalendarWorkingDay, _("This date is already an extra working day of the calendar.")
 
 
-class CalendarWorkingDay(TenantOwned):
+class CalendarWorkingDay(CalendarDate):
     """An extra working day, e.g. a Chinese make-up Saturday (调休)."""
 
     calendar = models.ForeignKey(
@@ -370,8 +381,6 @@ class CalendarWorkingDay(TenantOwned):
         related_name="working_days",
         verbose_name=_("calendar"),
     )
-    date = models.DateField(_("date"))
-    name = models.CharField(_("name"), max_length=200, blank=True)
 
     class Meta:
         ordering = ["date"]
@@ -383,20 +392,8 @@ class CalendarWorkingDay(TenantOwned):
         verbose_name = _("extra working day")
         verbose_name_plural = _("extra working days")
 
-    def __str__(self) -> str:
-        return f"{self.date} {self.name}".strip()
-
-    def clean(self) -> None:
-        super().clean()
-        check_same_tenant(self, "calendar")
-        if (
-            self.calendar_id
-            and self.date
-            and CalendarHoliday.objects.filter(
-                calendar_id=self.calendar_id, date=self.date
-            ).exists()
-        ):
-            raise ValidationError({"date": _("This date is already a holiday of the calendar.")})
+    def other_kind(self):
+        return CalendarHoliday, _("This date is already a holiday of the calendar.")
 
 
 # --------------------------------------------------------------------------

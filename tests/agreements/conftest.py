@@ -90,3 +90,17 @@ def draft(tenant_a):
 @pytest.fixture
 def active(tenant_a):
     return make_active(tenant_a)
+
+
+@pytest.fixture
+def manager(client, manager_a):
+    """The test client logged in as tenant A's manager."""
+    client.force_login(manager_a.user)
+    return client
+
+
+@pytest.fixture
+def viewer(client, viewer_a):
+    """The test client logged in as tenant A's viewer."""
+    client.force_login(viewer_a.user)
+    return client

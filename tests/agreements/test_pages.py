@@ -36,18 +36,6 @@ def read(agreement, **lookups):
 
 
 @pytest.fixture
-def manager(client, manager_a):
-    client.force_login(manager_a.user)
-    return client
-
-
-@pytest.fixture
-def viewer(client, viewer_a):
-    client.force_login(viewer_a.user)
-    return client
-
-
-@pytest.fixture
 def draft(tenant_a):
     agreement = AgreementFactory(tenant=tenant_a, title="Server operations", reference="SLA-OPS")
     PriorityTierFactory(agreement=agreement, code="P1", name="Urgent", response_minutes=15, resolution_minutes=120)

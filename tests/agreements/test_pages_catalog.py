@@ -43,18 +43,6 @@ def in_tenant(obj_or_tenant, fn):
         return fn()
 
 
-@pytest.fixture
-def manager(client, manager_a):
-    client.force_login(manager_a.user)
-    return client
-
-
-@pytest.fixture
-def viewer(client, viewer_a):
-    client.force_login(viewer_a.user)
-    return client
-
-
 def business_slots(tenant, calendar):
     for day in range(5):
         CalendarSlotFactory(

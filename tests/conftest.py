@@ -35,6 +35,16 @@ def django_db_setup(request, django_test_environment, django_db_blocker):
             owner.creation.destroy_test_db(old_name, verbosity=0, keepdb=False)
 
 
+@pytest.fixture(autouse=True)
+def default_language():
+    """A request in Chinese leaves the thread's language active; each test starts in English."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture
 def tenant_a(db):
     return TenantFactory(slug="alpha", name="Alpha Ltd")

@@ -9,7 +9,7 @@ from django_scopes.forms import SafeModelChoiceField
 from metrics.models import MetricDefinition
 
 from .choices import AgreementKind, AgreementStatus, Side
-from .models import Agreement, BusinessCalendar, Contact, Customer, PriorityTier, Service
+from .models import Agreement, BusinessCalendar, Contact, Customer, ExclusionRule, PriorityTier, ReportRecipient, Service
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -60,7 +60,17 @@ class AgreementForm(LockVersionMixin, forms.ModelForm):
             self.fields["lock_version"].required = False
 
 
-class TierForm(LockVersionMixin, forms.ModelForm):
+class PartForm(LockVersionMixin, forms.ModelForm):
+    """A part of the agreement edited on its own: bound to the agreement and the tenant."""
+
+    def __init__(self, *args, tenant, agreement, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.agreement = agreement
+        self.instance.tenant_id = tenant.pk
+        self.fields["lock_version"].initial = agreement.lock_version
+
+
+class TierForm(PartForm):
     class Meta:
         model = PriorityTier
         fields = ["code", "name", "description", "response_minutes", "resolution_minutes", "calendar", "order"]
@@ -68,14 +78,11 @@ class TierForm(LockVersionMixin, forms.ModelForm):
         field_classes = {"calendar": SafeModelChoiceField}
 
     def __init__(self, *args, tenant, agreement, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.instance.agreement = agreement
-        self.instance.tenant_id = tenant.pk
+        super().__init__(*args, tenant=tenant, agreement=agreement, **kwargs)
         self.fields["calendar"].queryset = BusinessCalendar.objects.filter(tenant=tenant, archived=False)
-        self.fields["lock_version"].initial = agreement.lock_version
 
 
-class MetricForm(LockVersionMixin, forms.ModelForm):
+class MetricForm(PartForm):
     tiers = forms.ModelMultipleChoiceField(
         label=_("priority tiers"), queryset=PriorityTier.objects.none(), required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -90,13 +97,31 @@ class MetricForm(LockVersionMixin, forms.ModelForm):
         widgets = {"data_source": forms.TextInput()}
 
     def __init__(self, *args, tenant, agreement, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.instance.agreement = agreement
-        self.instance.tenant_id = tenant.pk
+        super().__init__(*args, tenant=tenant, agreement=agreement, **kwargs)
         self.fields["tiers"].queryset = PriorityTier.objects.filter(tenant=tenant, agreement=agreement)
-        self.fields["lock_version"].initial = agreement.lock_version
         if self.instance.pk:
             self.fields["tiers"].initial = list(self.instance.tiers.values_list("pk", flat=True))
+
+
+class ExclusionForm(PartForm):
+    class Meta:
+        model = ExclusionRule
+        fields = ["kind", "description"]
+        widgets = {"description": forms.TextInput()}
+
+
+class RecipientForm(PartForm):
+    class Meta:
+        model = ReportRecipient
+        fields = ["side", "contact", "name", "email"]
+        field_classes = {"contact": SafeModelChoiceField}
+        help_texts = {"contact": _("A contact of the customer, or enter a name and email below.")}
+
+    def __init__(self, *args, tenant, agreement, **kwargs):
+        super().__init__(*args, tenant=tenant, agreement=agreement, **kwargs)
+        self.fields["contact"].queryset = Contact.objects.filter(
+            tenant=tenant, customer_id=agreement.customer_id, archived=False
+        )
 
 
 class ApprovalForm(forms.Form):

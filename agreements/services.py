@@ -447,10 +447,14 @@ def delete_agreement(agreement: Agreement) -> None:
 
 
 @transaction.atomic
-def save_tier(tier: PriorityTier) -> PriorityTier:
-    _validate(tier)
-    tier.save()
-    return tier
+def save_part(part: models.Model) -> models.Model:
+    """Create or change a tier, exclusion or report recipient of a draft."""
+    _validate(part)
+    part.save()
+    return part
+
+
+save_tier = save_part
 
 
 @transaction.atomic
@@ -477,7 +481,7 @@ def save_metric(
 
 @transaction.atomic
 def delete_part(part: models.Model) -> None:
-    """Delete a tier / metric of a draft (the part's delete() refuses on frozen agreements)."""
+    """Delete a part of a draft (the part's delete() refuses on frozen agreements)."""
     agreement = Agreement.objects.get(pk=part.agreement_id)
     part.delete()
     if isinstance(part, PriorityTier):

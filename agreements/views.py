@@ -23,8 +23,17 @@ from slaweb.tenancy.views import TenantViewMixin, tenant_url
 from . import services
 from .choices import AgreementStatus, Side
 from .diff import diff_versions
-from .forms import AgreementFilterForm, AgreementForm, ApprovalForm, MetricForm, TerminateForm, TierForm
-from .models import Agreement, AgreementApproval, PriorityTier, ReportRecipient, Service
+from .forms import (
+    AgreementFilterForm,
+    AgreementForm,
+    ApprovalForm,
+    ExclusionForm,
+    MetricForm,
+    RecipientForm,
+    TerminateForm,
+    TierForm,
+)
+from .models import Agreement, AgreementApproval, ExclusionRule, PriorityTier, ReportRecipient, Service
 
 HISTORY_LIMIT = 50
 
@@ -336,7 +345,7 @@ class TierEditView(PartEditView):
     section = "tiers"
 
     def save(self, form):
-        return services.save_tier(form.save(commit=False))
+        return services.save_part(form.save(commit=False))
 
 
 class MetricEditView(PartEditView):
@@ -348,6 +357,28 @@ class MetricEditView(PartEditView):
 
     def save(self, form):
         return services.save_metric(form.save(commit=False), tiers=form.cleaned_data["tiers"])
+
+
+class ExclusionEditView(PartEditView):
+    form_class = ExclusionForm
+    model = ExclusionRule
+    row_template = "agreements/partials/exclusion_row.html"
+    context_name = "exclusion"
+    section = "exclusions"
+
+    def save(self, form):
+        return services.save_part(form.save(commit=False))
+
+
+class RecipientEditView(PartEditView):
+    form_class = RecipientForm
+    model = ReportRecipient
+    row_template = "agreements/partials/recipient_row.html"
+    context_name = "recipient"
+    section = "recipients"
+
+    def save(self, form):
+        return services.save_part(form.save(commit=False))
 
 
 class PartDeleteView(DraftMixin, View):
@@ -388,6 +419,16 @@ class TierDeleteView(PartDeleteView):
 class MetricDeleteView(PartDeleteView):
     model = MetricDefinition
     section = "metrics"
+
+
+class ExclusionDeleteView(PartDeleteView):
+    model = ExclusionRule
+    section = "exclusions"
+
+
+class RecipientDeleteView(PartDeleteView):
+    model = ReportRecipient
+    section = "recipients"
 
 
 def _int(value):

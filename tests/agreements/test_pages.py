@@ -9,13 +9,14 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from agreements.choices import AgreementStatus
-from agreements.models import Agreement, PriorityTier
+from agreements.models import Agreement, ExclusionRule, PriorityTier
 from metrics.models import MetricDefinition
 from slaweb.tenancy.context import tenant_context
 from tests.factories.agreements import (
     AgreementFactory,
     AgreementServiceFactory,
     BusinessCalendarFactory,
+    ContactFactory,
     CustomerFactory,
     MetricDefinitionFactory,
     PriorityTierFactory,
@@ -46,9 +47,10 @@ def draft(tenant_a):
 class TestAgreementPagesIsolation(PageIsolationTests):
     factory = AgreementFactory
     url_names = ["agreements:detail", "agreements:edit", "agreements:print", "agreements:diff",
-                 "agreements:tier-add", "agreements:metric-add"]
+                 "agreements:tier-add", "agreements:metric-add", "agreements:exclusion-add", "agreements:recipient-add"]
     post_url_names = ["agreements:edit", "agreements:submit", "agreements:approve", "agreements:activate",
-                      "agreements:new-version", "agreements:terminate", "agreements:tier-add", "agreements:metric-add"]
+                      "agreements:new-version", "agreements:terminate", "agreements:tier-add", "agreements:metric-add",
+                      "agreements:exclusion-add", "agreements:recipient-add"]
 
 
 def test_another_tenants_tier_and_metric_are_404_inside_my_draft(manager, draft, tenant_b):
@@ -228,6 +230,37 @@ class TestInlineParts:
         assert response.status_code == 302
         with tenant_context(draft.tenant_id):
             assert not MetricDefinition.objects.filter(pk=metric.pk).exists()
+
+
+class TestExclusionsAndRecipients:
+    def test_an_exclusion_is_added_and_removed_inline(self, manager, draft):
+        response = manager.post(url("exclusion-add", draft.pk), {
+            "kind": "third_party", "description": "Carrier outages", "lock_version": draft.lock_version,
+        }, HTTP_HX_REQUEST="true")
+        assert response.status_code == 200
+        assert "Carrier outages" in response.content.decode()
+        with tenant_context(draft.tenant_id):
+            exclusion = ExclusionRule.objects.get(agreement=draft, kind="third_party")
+        response = manager.post(url("exclusion-delete", draft.pk, exclusion.pk), {"lock_version": draft.lock_version + 1})
+        assert response.status_code == 302
+        with tenant_context(draft.tenant_id):
+            assert not ExclusionRule.objects.filter(pk=exclusion.pk).exists()
+
+    def test_a_recipient_is_a_customer_contact_or_an_address(self, manager, draft, tenant_b):
+        contact = ContactFactory(customer=draft.customer, name="Li Lei")
+        foreign = ContactFactory(tenant=tenant_b)
+        refused = manager.post(url("recipient-add", draft.pk), {
+            "side": "customer", "contact": foreign.pk, "lock_version": draft.lock_version,
+        })
+        assert refused.status_code == 400
+        assert 'id="id_contact_error"' in refused.content.decode()
+        nothing = manager.post(url("recipient-add", draft.pk), {"side": "provider", "lock_version": draft.lock_version})
+        assert "Choose a contact or enter an email address." in nothing.content.decode()
+        assert manager.post(url("recipient-add", draft.pk), {
+            "side": "customer", "contact": contact.pk, "lock_version": draft.lock_version,
+        }).status_code == 302
+        page = manager.get(url("detail", draft.pk)).content.decode()
+        assert "Li Lei" in page and 'id="recipient-' in page
 
 
 def draft_tier(draft):

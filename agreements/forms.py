@@ -9,7 +9,16 @@ from django_scopes.forms import SafeModelChoiceField
 from metrics.models import MetricDefinition
 
 from .choices import AgreementKind, AgreementStatus, Side
-from .models import Agreement, BusinessCalendar, Contact, Customer, ExclusionRule, PriorityTier, ReportRecipient, Service
+from .models import (
+    Agreement,
+    BusinessCalendar,
+    Contact,
+    Customer,
+    ExclusionRule,
+    PriorityTier,
+    ReportRecipient,
+    Service,
+)
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -17,24 +26,46 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 class LockVersionMixin(forms.Form):
     """The agreement's lock_version as the editor saw it (optimistic locking)."""
 
-    lock_version = forms.IntegerField(widget=forms.HiddenInput(attrs={"class": "agreement-lock"}), min_value=1)
+    lock_version = forms.IntegerField(
+        widget=forms.HiddenInput(attrs={"class": "agreement-lock"}), min_value=1
+    )
 
 
 class AgreementForm(LockVersionMixin, forms.ModelForm):
     services = forms.ModelMultipleChoiceField(
-        label=_("services"), queryset=Service.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+        label=_("services"),
+        queryset=Service.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
     )
 
     class Meta:
         model = Agreement
         fields = [
-            "title", "reference", "kind", "customer", "customer_contact", "services",
-            "provider_team", "provider_contact_name", "provider_contact_email",
-            "scope_included", "scope_excluded", "provider_responsibilities", "customer_responsibilities",
-            "default_calendar", "effective_from", "effective_to",
-            "monthly_fee", "currency", "credit_percent", "credit_cap_percent",
-            "escalation_consecutive_breaches", "escalation_plan_due_days",
-            "maintenance_notice_hours", "report_day_of_month",
+            "title",
+            "reference",
+            "kind",
+            "customer",
+            "customer_contact",
+            "services",
+            "provider_team",
+            "provider_contact_name",
+            "provider_contact_email",
+            "scope_included",
+            "scope_excluded",
+            "provider_responsibilities",
+            "customer_responsibilities",
+            "default_calendar",
+            "effective_from",
+            "effective_to",
+            "monthly_fee",
+            "currency",
+            "credit_percent",
+            "credit_cap_percent",
+            "escalation_consecutive_breaches",
+            "escalation_plan_due_days",
+            "maintenance_notice_hours",
+            "report_day_of_month",
         ]
         widgets = {
             "effective_from": DATE,
@@ -45,16 +76,25 @@ class AgreementForm(LockVersionMixin, forms.ModelForm):
             "customer_responsibilities": forms.Textarea(attrs={"rows": 3}),
         }
         # Querysets are set per tenant in __init__ (scoped managers refuse class-level ones).
-        field_classes = {name: SafeModelChoiceField for name in ("customer", "customer_contact", "default_calendar")}
+        field_classes = {
+            name: SafeModelChoiceField
+            for name in ("customer", "customer_contact", "default_calendar")
+        }
 
     def __init__(self, *args, tenant, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["customer"].queryset = Customer.objects.filter(tenant=tenant, archived=False)
-        self.fields["customer_contact"].queryset = Contact.objects.filter(tenant=tenant, archived=False).select_related("customer")
+        self.fields["customer_contact"].queryset = Contact.objects.filter(
+            tenant=tenant, archived=False
+        ).select_related("customer")
         self.fields["services"].queryset = Service.objects.filter(tenant=tenant, archived=False)
-        self.fields["default_calendar"].queryset = BusinessCalendar.objects.filter(tenant=tenant, archived=False)
+        self.fields["default_calendar"].queryset = BusinessCalendar.objects.filter(
+            tenant=tenant, archived=False
+        )
         if self.instance.pk:
-            self.fields["services"].initial = list(self.instance.services.values_list("pk", flat=True))
+            self.fields["services"].initial = list(
+                self.instance.services.values_list("pk", flat=True)
+            )
             self.fields["lock_version"].initial = self.instance.lock_version
         else:
             self.fields["lock_version"].required = False
@@ -73,32 +113,57 @@ class PartForm(LockVersionMixin, forms.ModelForm):
 class TierForm(PartForm):
     class Meta:
         model = PriorityTier
-        fields = ["code", "name", "description", "response_minutes", "resolution_minutes", "calendar", "order"]
+        fields = [
+            "code",
+            "name",
+            "description",
+            "response_minutes",
+            "resolution_minutes",
+            "calendar",
+            "order",
+        ]
         widgets = {"description": forms.TextInput()}
         field_classes = {"calendar": SafeModelChoiceField}
 
     def __init__(self, *args, tenant, agreement, **kwargs):
         super().__init__(*args, tenant=tenant, agreement=agreement, **kwargs)
-        self.fields["calendar"].queryset = BusinessCalendar.objects.filter(tenant=tenant, archived=False)
+        self.fields["calendar"].queryset = BusinessCalendar.objects.filter(
+            tenant=tenant, archived=False
+        )
 
 
 class MetricForm(PartForm):
     tiers = forms.ModelMultipleChoiceField(
-        label=_("priority tiers"), queryset=PriorityTier.objects.none(), required=False,
+        label=_("priority tiers"),
+        queryset=PriorityTier.objects.none(),
+        required=False,
         widget=forms.CheckboxSelectMultiple,
     )
 
     class Meta:
         model = MetricDefinition
         fields = [
-            "name", "kind", "direction", "unit", "target", "minimum_acceptable", "attainment_goal_percent",
-            "tiers", "period", "data_source", "provider_responsible", "customer_responsible", "order",
+            "name",
+            "kind",
+            "direction",
+            "unit",
+            "target",
+            "minimum_acceptable",
+            "attainment_goal_percent",
+            "tiers",
+            "period",
+            "data_source",
+            "provider_responsible",
+            "customer_responsible",
+            "order",
         ]
         widgets = {"data_source": forms.TextInput()}
 
     def __init__(self, *args, tenant, agreement, **kwargs):
         super().__init__(*args, tenant=tenant, agreement=agreement, **kwargs)
-        self.fields["tiers"].queryset = PriorityTier.objects.filter(tenant=tenant, agreement=agreement)
+        self.fields["tiers"].queryset = PriorityTier.objects.filter(
+            tenant=tenant, agreement=agreement
+        )
         if self.instance.pk:
             self.fields["tiers"].initial = list(self.instance.tiers.values_list("pk", flat=True))
 
@@ -126,9 +191,15 @@ class RecipientForm(PartForm):
 
 class ApprovalForm(forms.Form):
     side = forms.ChoiceField(label=_("side"), choices=Side.choices)
-    name = forms.CharField(label=_("name of the approver"), max_length=200, required=False,
-                           help_text=_("Empty: your own name."))
-    comment = forms.CharField(label=_("comment"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    name = forms.CharField(
+        label=_("name of the approver"),
+        max_length=200,
+        required=False,
+        help_text=_("Empty: your own name."),
+    )
+    comment = forms.CharField(
+        label=_("comment"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class TerminateForm(forms.Form):
@@ -137,12 +208,23 @@ class TerminateForm(forms.Form):
 
 class AgreementFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False)
-    customer = forms.ModelChoiceField(label=_("Customer"), queryset=Customer.objects.none(), required=False, empty_label=_("Any"))
-    service = forms.ModelChoiceField(label=_("Service"), queryset=Service.objects.none(), required=False, empty_label=_("Any"))
-    status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("Any"))] + AgreementStatus.choices)
-    kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("Any"))] + AgreementKind.choices)
+    customer = forms.ModelChoiceField(
+        label=_("Customer"), queryset=Customer.objects.none(), required=False, empty_label=_("Any")
+    )
+    service = forms.ModelChoiceField(
+        label=_("Service"), queryset=Service.objects.none(), required=False, empty_label=_("Any")
+    )
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("Any"))] + AgreementStatus.choices
+    )
+    kind = forms.ChoiceField(
+        label=_("Kind"), required=False, choices=[("", _("Any"))] + AgreementKind.choices
+    )
     expiring = forms.TypedChoiceField(
-        label=_("Expiring"), required=False, coerce=int, empty_value=None,
+        label=_("Expiring"),
+        required=False,
+        coerce=int,
+        empty_value=None,
         choices=[("", _("Any time")), (30, _("within 30 days")), (90, _("within 90 days"))],
     )
 

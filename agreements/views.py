@@ -33,7 +33,14 @@ from .forms import (
     TerminateForm,
     TierForm,
 )
-from .models import Agreement, AgreementApproval, ExclusionRule, PriorityTier, ReportRecipient, Service
+from .models import (
+    Agreement,
+    AgreementApproval,
+    ExclusionRule,
+    PriorityTier,
+    ReportRecipient,
+    Service,
+)
 
 HISTORY_LIMIT = 50
 
@@ -58,7 +65,9 @@ class AgreementListView(TenantViewMixin, ListView):
     def _filter(queryset, data):
         if data["q"]:
             queryset = queryset.filter(
-                Q(title__icontains=data["q"]) | Q(reference__icontains=data["q"]) | Q(customer__name__icontains=data["q"])
+                Q(title__icontains=data["q"])
+                | Q(reference__icontains=data["q"])
+                | Q(customer__name__icontains=data["q"])
             )
         if data["customer"]:
             queryset = queryset.filter(customer=data["customer"])
@@ -90,7 +99,10 @@ def agreement_document_queryset():
         "customer", "customer_contact", "default_calendar", "supersedes"
     ).prefetch_related(
         Prefetch("services", queryset=Service.objects.order_by("name")),
-        Prefetch("tiers", queryset=PriorityTier.objects.select_related("calendar").order_by("order", "code")),
+        Prefetch(
+            "tiers",
+            queryset=PriorityTier.objects.select_related("calendar").order_by("order", "code"),
+        ),
         Prefetch(
             "metrics",
             queryset=MetricDefinition.objects.prefetch_related(
@@ -111,9 +123,17 @@ class AgreementDocumentMixin(TenantViewMixin):
         context = super().get_context_data(**kwargs)
         agreement = self.object
         context["versions"] = list(
-            Agreement.objects.filter(family=agreement.family).only(
-                "pk", "version", "status", "effective_from", "effective_to", "activated_at", "reference"
-            ).order_by("-version")
+            Agreement.objects.filter(family=agreement.family)
+            .only(
+                "pk",
+                "version",
+                "status",
+                "effective_from",
+                "effective_to",
+                "activated_at",
+                "reference",
+            )
+            .order_by("-version")
         )
         context["approved_sides"] = {approval.side for approval in agreement.approvals.all()}
         context["sides"] = Side.choices
@@ -134,10 +154,15 @@ class AgreementDetailView(AgreementDocumentMixin, DetailView):
             editable=is_manager and status == AgreementStatus.DRAFT,
             can_submit=is_manager and status == AgreementStatus.DRAFT,
             can_approve=is_manager and status == AgreementStatus.IN_REVIEW,
-            can_activate=is_manager and status == AgreementStatus.IN_REVIEW
+            can_activate=is_manager
+            and status == AgreementStatus.IN_REVIEW
             and context["approved_sides"] >= {Side.PROVIDER, Side.CUSTOMER},
-            can_new_version=is_manager and status == AgreementStatus.ACTIVE
-            and not any(v.status in (AgreementStatus.DRAFT, AgreementStatus.IN_REVIEW) for v in context["versions"]),
+            can_new_version=is_manager
+            and status == AgreementStatus.ACTIVE
+            and not any(
+                v.status in (AgreementStatus.DRAFT, AgreementStatus.IN_REVIEW)
+                for v in context["versions"]
+            ),
             can_terminate=is_manager and status == AgreementStatus.ACTIVE,
             approval_form=ApprovalForm(),
             terminate_form=TerminateForm(),
@@ -149,8 +174,12 @@ class AgreementDetailView(AgreementDocumentMixin, DetailView):
 def agreement_history(agreement):
     """Audit events of the agreement and of its current tiers and metrics."""
     parts = Q(model="agreements.agreement", object_id=str(agreement.pk))
-    parts |= Q(model="agreements.prioritytier", object_id__in=[str(t.pk) for t in agreement.tiers.all()])
-    parts |= Q(model="metrics.metricdefinition", object_id__in=[str(m.pk) for m in agreement.metrics.all()])
+    parts |= Q(
+        model="agreements.prioritytier", object_id__in=[str(t.pk) for t in agreement.tiers.all()]
+    )
+    parts |= Q(
+        model="metrics.metricdefinition", object_id__in=[str(m.pk) for m in agreement.metrics.all()]
+    )
     return AuditEvent.objects.filter(parts).order_by("-at", "-id")[:HISTORY_LIMIT]
 
 
@@ -173,10 +202,17 @@ class AgreementDiffView(TenantViewMixin, View):
             raise Http404
         if request.GET.get("to") and request.GET["to"] not in by_id:
             raise Http404
-        return render(request, "agreements/agreement_diff.html", {
-            "agreement": agreement, "versions": versions, "old": old, "new": new,
-            "changes": diff_versions(old, new) if old.pk != new.pk else [],
-        })
+        return render(
+            request,
+            "agreements/agreement_diff.html",
+            {
+                "agreement": agreement,
+                "versions": versions,
+                "old": old,
+                "new": new,
+                "changes": diff_versions(old, new) if old.pk != new.pk else [],
+            },
+        )
 
 
 # --------------------------------------------------------------------------
@@ -217,7 +253,10 @@ class AgreementCreateView(TenantViewMixin, View):
             except ValidationError as error:
                 _apply_errors(form, error)
             else:
-                messages.success(request, _("Draft created with the default priority tiers P1–P4. Add its metrics next."))
+                messages.success(
+                    request,
+                    _("Draft created with the default priority tiers P1–P4. Add its metrics next."),
+                )
                 return redirect(tenant_url(request, "agreements:detail", agreement.pk))
         return self._render(form, status=400)
 
@@ -262,7 +301,12 @@ class AgreementEditView(DraftMixin, View):
         return self._render(agreement, form, status=status)
 
     def _render(self, agreement, form, status=200):
-        return render(self.request, "agreements/agreement_form.html", {"form": form, "agreement": agreement}, status=status)
+        return render(
+            self.request,
+            "agreements/agreement_form.html",
+            {"form": form, "agreement": agreement},
+            status=status,
+        )
 
 
 def _not_editable(agreement) -> ValidationError:
@@ -326,14 +370,28 @@ class PartEditView(DraftMixin, View):
         return self.form_class(data, instance=part, tenant=self.request.tenant, agreement=agreement)
 
     def _form(self, agreement, part, form, status=200):
-        template = "agreements/partials/part_form_row.html" if self.request.htmx else "agreements/part_form.html"
-        context = {"agreement": agreement, "part": part, "form": form, "section": self.section,
-                   "add_url_name": f"agreements:{self.section[:-1]}-add",
-                   "edit_url_name": f"agreements:{self.section[:-1]}-edit"}
+        template = (
+            "agreements/partials/part_form_row.html"
+            if self.request.htmx
+            else "agreements/part_form.html"
+        )
+        context = {
+            "agreement": agreement,
+            "part": part,
+            "form": form,
+            "section": self.section,
+            "add_url_name": f"agreements:{self.section[:-1]}-add",
+            "edit_url_name": f"agreements:{self.section[:-1]}-edit",
+        }
         return render(self.request, template, context, status=status)
 
     def _row(self, agreement, part, lock_oob=False):
-        context = {"agreement": agreement, self.context_name: part, "editable": True, "lock_oob": lock_oob}
+        context = {
+            "agreement": agreement,
+            self.context_name: part,
+            "editable": True,
+            "lock_oob": lock_oob,
+        }
         return render(self.request, self.row_template, context)
 
 
@@ -390,7 +448,9 @@ class PartDeleteView(DraftMixin, View):
         part = get_object_or_404(self.model, pk=part_pk, agreement=agreement)
         try:
             with transaction.atomic():
-                agreement = services.update_agreement(agreement, _int(request.POST.get("lock_version")))
+                agreement = services.update_agreement(
+                    agreement, _int(request.POST.get("lock_version"))
+                )
                 services.delete_part(part)
         except services.ConflictError:
             return self._refuse(request, pk, CONFLICT_MESSAGE)
@@ -469,9 +529,17 @@ class ApproveView(WorkflowView):
     def act(self, request, agreement):
         form = ApprovalForm(request.POST)
         if not form.is_valid():
-            raise ValidationError([f"{form.fields[f].label}: {' '.join(e)}" for f, e in form.errors.items()])
+            raise ValidationError(
+                [f"{form.fields[f].label}: {' '.join(e)}" for f, e in form.errors.items()]
+            )
         data = form.cleaned_data
-        services.approve(agreement, side=data["side"], user=request.user, name=data["name"], comment=data["comment"])
+        services.approve(
+            agreement,
+            side=data["side"],
+            user=request.user,
+            name=data["name"],
+            comment=data["comment"],
+        )
 
 
 class ActivateView(WorkflowView):

@@ -19,10 +19,14 @@ def django_db_setup(request, django_test_environment, django_db_blocker):
     with django_db_blocker.unblock():
         owner = connections["owner"]
         old_name = owner.settings_dict["NAME"]
-        test_name = owner.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=keepdb, serialize=False)
+        test_name = owner.creation.create_test_db(
+            verbosity=0, autoclobber=True, keepdb=keepdb, serialize=False
+        )
         with owner.cursor() as cursor:
             # Only for the test database: transactional tests flush tables between tests.
-            cursor.execute(f'GRANT TRUNCATE ON ALL TABLES IN SCHEMA public TO "{settings.DATABASES["default"]["USER"]}"')
+            cursor.execute(
+                f'GRANT TRUNCATE ON ALL TABLES IN SCHEMA public TO "{settings.DATABASES["default"]["USER"]}"'
+            )
         default = connections["default"]
         default.close()
         default.settings_dict["NAME"] = test_name

@@ -99,15 +99,23 @@ class PageIsolationTests:
 
     def test_another_tenants_object_is_404_under_my_tenant(self, browser, tenant_a, other):
         for name in self.url_names:
-            assert browser.get(reverse(name, args=[tenant_a.slug, other.pk])).status_code == 404, name
+            assert browser.get(reverse(name, args=[tenant_a.slug, other.pk])).status_code == 404, (
+                name
+            )
         before = snapshot(other)
         for name in self.post_url_names:
-            assert browser.post(reverse(name, args=[tenant_a.slug, other.pk])).status_code == 404, name
+            assert browser.post(reverse(name, args=[tenant_a.slug, other.pk])).status_code == 404, (
+                name
+            )
         assert snapshot(other) == before
 
     def test_another_tenants_pages_are_404_for_a_non_member(self, browser, tenant_b, other):
         for name in self.url_names:
-            assert browser.get(reverse(name, args=[tenant_b.slug, other.pk])).status_code == 404, name
+            assert browser.get(reverse(name, args=[tenant_b.slug, other.pk])).status_code == 404, (
+                name
+            )
         for name in self.post_url_names:
-            assert browser.post(reverse(name, args=[tenant_b.slug, other.pk])).status_code == 404, name
+            assert browser.post(reverse(name, args=[tenant_b.slug, other.pk])).status_code == 404, (
+                name
+            )
         assert browser.get(reverse("tenancy:dashboard", args=[tenant_b.slug])).status_code == 404

@@ -28,7 +28,11 @@ def test_check_deploy_is_clean_with_production_settings():
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT, env=env, capture_output=True, text=True, check=False,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
@@ -37,7 +41,12 @@ def test_check_deploy_is_clean_with_production_settings():
 def test_production_settings_refuse_a_missing_secret_key():
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "slaweb.settings.production", "SECRET_KEY": ""}
     result = subprocess.run(
-        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, check=False
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
@@ -87,26 +96,39 @@ def test_the_api_docs_are_served_without_a_cdn(client):
 class TestCommands:
     def test_create_tenant_and_token(self):
         out = StringIO()
-        call_command("create_tenant", "acme", name="Acme", admin_email="boss@acme.example", password="pw-123456-x", stdout=out)
+        call_command(
+            "create_tenant",
+            "acme",
+            name="Acme",
+            admin_email="boss@acme.example",
+            password="pw-123456-x",
+            stdout=out,
+        )
         tenant = Tenant.objects.get(slug="acme")
         with tenant_context(tenant):
             assert Membership.objects.get().role == "admin"
         out = StringIO()
-        call_command("create_api_token", tenant="acme", email="boss@acme.example", name="sync", stdout=out)
+        call_command(
+            "create_api_token", tenant="acme", email="boss@acme.example", name="sync", stdout=out
+        )
         key = out.getvalue().strip()
         assert key.startswith("slw_")
         with tenant_context(tenant):
             assert ApiToken.objects.get().name == "sync"
 
     def test_create_tenant_refuses_a_duplicate_or_bad_slug(self):
-        call_command("create_tenant", "acme", name="Acme", admin_email="a@acme.example", stdout=StringIO())
+        call_command(
+            "create_tenant", "acme", name="Acme", admin_email="a@acme.example", stdout=StringIO()
+        )
         with pytest.raises(CommandError, match="exists already"):
             call_command("create_tenant", "acme", name="Acme", admin_email="a@acme.example")
         with pytest.raises(CommandError, match="slug"):
             call_command("create_tenant", "Bad Slug!", name="X", admin_email="a@acme.example")
 
     def test_create_api_token_needs_a_member(self):
-        call_command("create_tenant", "acme", name="Acme", admin_email="a@acme.example", stdout=StringIO())
+        call_command(
+            "create_tenant", "acme", name="Acme", admin_email="a@acme.example", stdout=StringIO()
+        )
         with pytest.raises(CommandError, match="not a member"):
             call_command("create_api_token", tenant="acme", email="stranger@x.example")
 

@@ -145,7 +145,9 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {}
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["slaweb.tenancy.api.authentication.TenantTokenAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "slaweb.tenancy.api.authentication.TenantTokenAuthentication"
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["slaweb.tenancy.api.permissions.TenantRolePermission"],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",

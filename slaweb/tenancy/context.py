@@ -44,7 +44,9 @@ def set_db_setting(name: str, value) -> None:
     if not connection.in_atomic_block:
         raise TenantContextError(f"app.{name} must be set inside a transaction")
     with connection.cursor() as cursor:
-        cursor.execute("SELECT set_config(%s, %s, true)", [f"app.{name}", "" if value is None else str(value)])
+        cursor.execute(
+            "SELECT set_config(%s, %s, true)", [f"app.{name}", "" if value is None else str(value)]
+        )
 
 
 @contextmanager

@@ -6,7 +6,9 @@ from .models import Membership
 
 def _switchable(user):
     with scopes_disabled():  # RLS: the user's own memberships only
-        return list(Membership.objects.filter(user=user).select_related("tenant").order_by("tenant__name"))
+        return list(
+            Membership.objects.filter(user=user).select_related("tenant").order_by("tenant__name")
+        )
 
 
 def tenancy(request):

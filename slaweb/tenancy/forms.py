@@ -19,22 +19,34 @@ class MembershipChoiceField(forms.ModelChoiceField):
 
 
 class TokenForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=100, help_text=_("What the token is for, e.g. “ticket sync”."))
+    name = forms.CharField(
+        label=_("Name"), max_length=100, help_text=_("What the token is for, e.g. “ticket sync”.")
+    )
     membership = MembershipChoiceField(
-        label=_("Acts as member"), queryset=Membership.objects.none(), help_text=_("The token has this member's role.")
+        label=_("Acts as member"),
+        queryset=Membership.objects.none(),
+        help_text=_("The token has this member's role."),
     )
 
     def __init__(self, *args, tenant, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["membership"].queryset = Membership.objects.filter(tenant=tenant).select_related("user")
+        self.fields["membership"].queryset = Membership.objects.filter(
+            tenant=tenant
+        ).select_related("user")
 
 
 class AuditFilterForm(forms.Form):
-    action = forms.ChoiceField(label=_("Action"), required=False, choices=[("", _("Any"))] + AuditEvent.Action.choices)
+    action = forms.ChoiceField(
+        label=_("Action"), required=False, choices=[("", _("Any"))] + AuditEvent.Action.choices
+    )
     model = forms.CharField(label=_("Record type"), required=False)
     actor = forms.CharField(label=_("Who"), required=False)
-    since = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    since = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     def apply(self, queryset):
         data = self.cleaned_data

@@ -68,12 +68,18 @@ class TenantMiddleware:
             return self.get_response(request)
         token_id, tenant_id = found
         with tenant_context(tenant_id):
-            token = ApiToken.objects.select_related("membership__user", "membership__tenant").get(pk=token_id)
+            token = ApiToken.objects.select_related("membership__user", "membership__tenant").get(
+                pk=token_id
+            )
             user = token.membership.user
             if not user.is_active:
                 request.api_token_invalid = True
                 return self.get_response(request)
-            request.tenant, request.membership, request.api_token = token.membership.tenant, token.membership, token
+            request.tenant, request.membership, request.api_token = (
+                token.membership.tenant,
+                token.membership,
+                token,
+            )
             _touch(token)
             with acting_as(_actor(user, "api")):
                 return self.get_response(request)

@@ -38,13 +38,24 @@ class Tenant(models.Model):
         _("slug"),
         max_length=50,
         unique=True,
-        validators=[RegexValidator(r"^[a-z0-9][a-z0-9-]*$", _("Use lower-case letters, digits and hyphens."))],
+        validators=[
+            RegexValidator(
+                r"^[a-z0-9][a-z0-9-]*$", _("Use lower-case letters, digits and hyphens.")
+            )
+        ],
         help_text=_("Used in page addresses: /t/<slug>/"),
     )
-    time_zone = models.CharField(_("time zone"), max_length=64, default="Asia/Shanghai", choices=TIME_ZONE_CHOICES)
-    language = models.CharField(_("default language"), max_length=10, choices=settings.LANGUAGES, default="zh-hans")
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, default="Asia/Shanghai", choices=TIME_ZONE_CHOICES
+    )
+    language = models.CharField(
+        _("default language"), max_length=10, choices=settings.LANGUAGES, default="zh-hans"
+    )
     country = models.CharField(
-        _("country for public holidays"), max_length=2, default="CN", help_text=_("ISO 3166 code, e.g. CN, DE, US")
+        _("country for public holidays"),
+        max_length=2,
+        default="CN",
+        help_text=_("ISO 3166 code, e.g. CN, DE, US"),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -81,18 +92,24 @@ class TenantOwned(models.Model):
                 raise TenantContextError(f"{type(self).__name__} saved outside a tenant context")
             self.tenant_id = active
         elif active is not None and self.tenant_id != active:
-            raise TenantContextError(f"{type(self).__name__} belongs to another tenant than the open context")
+            raise TenantContextError(
+                f"{type(self).__name__} belongs to another tenant than the open context"
+            )
         super().save(*args, **kwargs)
 
 
 class Membership(TenantOwned):
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
     role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.VIEWER)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["user__email"]
-        constraints = [models.UniqueConstraint(fields=["tenant", "user"], name="membership_unique_user")]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "user"], name="membership_unique_user")
+        ]
         verbose_name = _("membership")
         verbose_name_plural = _("memberships")
 
@@ -123,7 +140,9 @@ class ApiToken(TenantOwned):
 
     class Meta:
         ordering = ["-created_at"]
-        constraints = [models.UniqueConstraint(fields=["tenant", "digest"], name="apitoken_unique_digest")]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "digest"], name="apitoken_unique_digest")
+        ]
         indexes = [models.Index(fields=["digest"], name="apitoken_digest_idx")]
         verbose_name = _("API token")
         verbose_name_plural = _("API tokens")

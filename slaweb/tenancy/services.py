@@ -31,7 +31,9 @@ def get_or_create_user(email: str, password: str | None = None):
 @transaction.atomic
 def add_member(tenant: Tenant, email: str, role: str, password: str | None = None) -> Membership:
     user = get_or_create_user(email, password)
-    membership, created = Membership.objects.get_or_create(tenant=tenant, user=user, defaults={"role": role})
+    membership, created = Membership.objects.get_or_create(
+        tenant=tenant, user=user, defaults={"role": role}
+    )
     if not created:
         raise ValidationError({"email": _("%(email)s is already a member.") % {"email": email}})
     return membership
@@ -41,7 +43,9 @@ def ensure_an_admin_remains(membership: Membership, new_role: str | None) -> Non
     """Refuse to demote or remove the tenant's last admin."""
     if membership.role != Role.ADMIN or new_role == Role.ADMIN:
         return
-    others = Membership.objects.filter(tenant_id=membership.tenant_id, role=Role.ADMIN).exclude(pk=membership.pk)
+    others = Membership.objects.filter(tenant_id=membership.tenant_id, role=Role.ADMIN).exclude(
+        pk=membership.pk
+    )
     if not others.exists():
         raise ValidationError({"role": _("A tenant needs at least one admin.")})
 

@@ -32,7 +32,9 @@ class TenantViewMixin:
     def dispatch(self, request, *args, **kwargs):
         if getattr(request, "membership", None) is None:
             raise Http404
-        required = self.read_role if request.method in ("GET", "HEAD", "OPTIONS") else self.write_role
+        required = (
+            self.read_role if request.method in ("GET", "HEAD", "OPTIONS") else self.write_role
+        )
         if not request.membership.has_role(required):
             raise PermissionDenied
         kwargs.pop("tenant_slug", None)
@@ -49,7 +51,9 @@ def home(request):
     """Tenant switcher: straight to the only tenant, else a list to choose from."""
     with scopes_disabled():  # RLS shows this user's own memberships only
         memberships = list(
-            Membership.objects.filter(user=request.user).select_related("tenant").order_by("tenant__name")
+            Membership.objects.filter(user=request.user)
+            .select_related("tenant")
+            .order_by("tenant__name")
         )
     if len(memberships) == 1:
         return redirect("tenancy:dashboard", memberships[0].tenant.slug)
@@ -79,7 +83,9 @@ class MembersView(TenantViewMixin, ListView):
         form = AddMemberForm(request.POST)
         if form.is_valid():
             try:
-                services.add_member(request.tenant, form.cleaned_data["email"], form.cleaned_data["role"])
+                services.add_member(
+                    request.tenant, form.cleaned_data["email"], form.cleaned_data["role"]
+                )
             except ValidationError as error:
                 form.add_error(None, error)
             else:
@@ -125,11 +131,16 @@ class TokensView(TenantViewMixin, ListView):
     paginate_by = 50
 
     def get_queryset(self):
-        return ApiToken.objects.select_related("membership__user").order_by("revoked_at", "-created_at")
+        return ApiToken.objects.select_related("membership__user").order_by(
+            "revoked_at", "-created_at"
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.setdefault("form", TokenForm(tenant=self.request.tenant, initial={"membership": self.request.membership}))
+        context.setdefault(
+            "form",
+            TokenForm(tenant=self.request.tenant, initial={"membership": self.request.membership}),
+        )
         return context
 
     def post(self, request):
@@ -139,7 +150,11 @@ class TokensView(TenantViewMixin, ListView):
             return self.render_to_response(self.get_context_data(form=form), status=400)
         token, key = ApiToken.issue(form.cleaned_data["membership"], form.cleaned_data["name"])
         # Rendered, not redirected: the key is shown once and never stored in a session.
-        return self.render_to_response(self.get_context_data(new_token=token, new_key=key, form=TokenForm(tenant=request.tenant)))
+        return self.render_to_response(
+            self.get_context_data(
+                new_token=token, new_key=key, form=TokenForm(tenant=request.tenant)
+            )
+        )
 
 
 class TokenRevokeView(TenantViewMixin, View):
@@ -192,6 +207,10 @@ def healthz(request):
         checks["redis"] = f"error: {type(error).__name__}"
     healthy = all(value == "ok" for value in checks.values())
     return JsonResponse(
-        {"status": "ok" if healthy else "error", "checks": checks, "time": timezone.now().isoformat()},
+        {
+            "status": "ok" if healthy else "error",
+            "checks": checks,
+            "time": timezone.now().isoformat(),
+        },
         status=200 if healthy else 503,
     )

@@ -39,18 +39,42 @@ def read(agreement, **lookups):
 @pytest.fixture
 def draft(tenant_a):
     agreement = AgreementFactory(tenant=tenant_a, title="Server operations", reference="SLA-OPS")
-    PriorityTierFactory(agreement=agreement, code="P1", name="Urgent", response_minutes=15, resolution_minutes=120)
-    MetricDefinitionFactory(agreement=agreement, name="Availability", target=Decimal("99.5"), minimum_acceptable=Decimal("99"))
+    PriorityTierFactory(
+        agreement=agreement, code="P1", name="Urgent", response_minutes=15, resolution_minutes=120
+    )
+    MetricDefinitionFactory(
+        agreement=agreement,
+        name="Availability",
+        target=Decimal("99.5"),
+        minimum_acceptable=Decimal("99"),
+    )
     return agreement
 
 
 class TestAgreementPagesIsolation(PageIsolationTests):
     factory = AgreementFactory
-    url_names = ["agreements:detail", "agreements:edit", "agreements:print", "agreements:diff",
-                 "agreements:tier-add", "agreements:metric-add", "agreements:exclusion-add", "agreements:recipient-add"]
-    post_url_names = ["agreements:edit", "agreements:submit", "agreements:approve", "agreements:activate",
-                      "agreements:new-version", "agreements:terminate", "agreements:tier-add", "agreements:metric-add",
-                      "agreements:exclusion-add", "agreements:recipient-add"]
+    url_names = [
+        "agreements:detail",
+        "agreements:edit",
+        "agreements:print",
+        "agreements:diff",
+        "agreements:tier-add",
+        "agreements:metric-add",
+        "agreements:exclusion-add",
+        "agreements:recipient-add",
+    ]
+    post_url_names = [
+        "agreements:edit",
+        "agreements:submit",
+        "agreements:approve",
+        "agreements:activate",
+        "agreements:new-version",
+        "agreements:terminate",
+        "agreements:tier-add",
+        "agreements:metric-add",
+        "agreements:exclusion-add",
+        "agreements:recipient-add",
+    ]
 
 
 def test_another_tenants_tier_and_metric_are_404_inside_my_draft(manager, draft, tenant_b):
@@ -58,7 +82,12 @@ def test_another_tenants_tier_and_metric_are_404_inside_my_draft(manager, draft,
     tier = PriorityTierFactory(agreement=foreign)
     metric = MetricDefinitionFactory(agreement=foreign)
     assert manager.get(url("tier-edit", draft.pk, tier.pk)).status_code == 404
-    assert manager.post(url("metric-delete", draft.pk, metric.pk), {"lock_version": draft.lock_version}).status_code == 404
+    assert (
+        manager.post(
+            url("metric-delete", draft.pk, metric.pk), {"lock_version": draft.lock_version}
+        ).status_code
+        == 404
+    )
     with tenant_context(tenant_b):
         assert MetricDefinition.objects.filter(pk=metric.pk).exists()
 
@@ -67,7 +96,9 @@ class TestList:
     def test_filters_search_and_empty_state(self, manager, tenant_a):
         acme = CustomerFactory(tenant=tenant_a, name="Acme")
         hotline = ServiceFactory(tenant=tenant_a, name="Hotline")
-        first = AgreementFactory(tenant=tenant_a, customer=acme, title="Hotline support", reference="SLA-1")
+        first = AgreementFactory(
+            tenant=tenant_a, customer=acme, title="Hotline support", reference="SLA-1"
+        )
         AgreementServiceFactory(agreement=first, service=hotline)
         AgreementFactory(tenant=tenant_a, title="Finance report", reference="OLA-2")
 
@@ -76,18 +107,31 @@ class TestList:
         assert "SLA-1" in manager.get(url("list"), {"q": "hotline"}).content.decode()
         assert "OLA-2" not in manager.get(url("list"), {"customer": acme.pk}).content.decode()
         assert "OLA-2" not in manager.get(url("list"), {"service": hotline.pk}).content.decode()
-        assert "No agreement matches these filters." in manager.get(url("list"), {"status": "active"}).content.decode()
+        assert (
+            "No agreement matches these filters."
+            in manager.get(url("list"), {"status": "active"}).content.decode()
+        )
 
     def test_expiring_soon(self, manager, tenant_a):
         import datetime as dt
 
         from django.utils import timezone
 
-        soon = AgreementFactory(tenant=tenant_a, reference="SOON", effective_to=timezone.localdate() + dt.timedelta(days=20))
-        AgreementFactory(tenant=tenant_a, reference="LATER", effective_to=timezone.localdate() + dt.timedelta(days=200))
+        soon = AgreementFactory(
+            tenant=tenant_a,
+            reference="SOON",
+            effective_to=timezone.localdate() + dt.timedelta(days=20),
+        )
+        AgreementFactory(
+            tenant=tenant_a,
+            reference="LATER",
+            effective_to=timezone.localdate() + dt.timedelta(days=200),
+        )
         Agreement.objects.filter  # noqa: B018 - keep import use explicit
         with tenant_context(tenant_a):
-            Agreement.objects.filter(reference__in=["SOON", "LATER"]).update(status=AgreementStatus.ACTIVE)
+            Agreement.objects.filter(reference__in=["SOON", "LATER"]).update(
+                status=AgreementStatus.ACTIVE
+            )
         page = manager.get(url("list"), {"expiring": 30}).content.decode()
         assert soon.reference in page and "LATER" not in page
 
@@ -110,12 +154,26 @@ class TestList:
 class TestDocument:
     def test_laid_out_like_an_sla(self, manager, draft):
         page = manager.get(url("detail", draft.pk)).content.decode()
-        for heading in ("Parties and services", "Scope", "Service window", "Priority tiers", "Core indicators",
-                        "Exclusions", "Service credits", "Escalation", "Reporting", "Approvals", "Versions", "History"):
+        for heading in (
+            "Parties and services",
+            "Scope",
+            "Service window",
+            "Priority tiers",
+            "Core indicators",
+            "Exclusions",
+            "Service credits",
+            "Escalation",
+            "Reporting",
+            "Approvals",
+            "Versions",
+            "History",
+        ):
             assert heading in page, heading
         assert "Availability" in page and "99.5" in page
 
-    def test_constant_queries_whatever_the_number_of_metrics(self, manager, draft, django_assert_max_num_queries):
+    def test_constant_queries_whatever_the_number_of_metrics(
+        self, manager, draft, django_assert_max_num_queries
+    ):
         with CaptureQueriesContext(connection) as few:
             manager.get(url("detail", draft.pk))
         tiers = [PriorityTierFactory(agreement=draft, code=code) for code in ("P2", "P3", "P4")]
@@ -136,12 +194,25 @@ class TestCreateAndEdit:
     def test_a_manager_creates_a_draft_with_default_tiers(self, manager, tenant_a):
         customer = CustomerFactory(tenant=tenant_a)
         service = ServiceFactory(tenant=tenant_a)
-        response = manager.post(url("create"), {
-            "title": "Hotline", "reference": "SLA-NEW", "kind": "sla", "customer": customer.pk,
-            "services": [service.pk], "effective_from": "2026-12-01", "monthly_fee": "1000", "currency": "CNY",
-            "credit_percent": "5", "credit_cap_percent": "20", "escalation_consecutive_breaches": 3,
-            "escalation_plan_due_days": 15, "maintenance_notice_hours": 24, "report_day_of_month": 5,
-        })
+        response = manager.post(
+            url("create"),
+            {
+                "title": "Hotline",
+                "reference": "SLA-NEW",
+                "kind": "sla",
+                "customer": customer.pk,
+                "services": [service.pk],
+                "effective_from": "2026-12-01",
+                "monthly_fee": "1000",
+                "currency": "CNY",
+                "credit_percent": "5",
+                "credit_cap_percent": "20",
+                "escalation_consecutive_breaches": 3,
+                "escalation_plan_due_days": 15,
+                "maintenance_notice_hours": 24,
+                "report_day_of_month": 5,
+            },
+        )
         assert response.status_code == 302, response.content.decode()[:3000]
         with tenant_context(tenant_a):
             agreement = Agreement.objects.get(reference="SLA-NEW")
@@ -150,7 +221,9 @@ class TestCreateAndEdit:
             assert list(agreement.services.all()) == [service]
 
     def test_invalid_input_is_shown_beside_the_fields(self, manager, tenant_a):
-        response = manager.post(url("create"), {"title": "", "credit_percent": "150", "reference": "X"})
+        response = manager.post(
+            url("create"), {"title": "", "credit_percent": "150", "reference": "X"}
+        )
         assert response.status_code == 400
         page = response.content.decode()
         assert 'id="id_title_error"' in page and 'id="id_credit_percent_error"' in page
@@ -160,7 +233,11 @@ class TestCreateAndEdit:
     def test_a_stale_edit_gets_a_conflict_and_loses_nothing(self, manager, draft):
         form = manager.get(url("edit", draft.pk)).context["form"]
         data = {k: v for k, v in form.initial.items() if v is not None and k != "services"}
-        data.update(customer=draft.customer_id, title="First editor's title", lock_version=draft.lock_version)
+        data.update(
+            customer=draft.customer_id,
+            title="First editor's title",
+            lock_version=draft.lock_version,
+        )
         assert manager.post(url("edit", draft.pk), data).status_code == 302
         data["title"] = "Second editor's title"  # still the old lock_version
         response = manager.post(url("edit", draft.pk), data)
@@ -182,10 +259,18 @@ class TestInlineParts:
         tier = draft_tier(draft)
         row = manager.get(url("tier-edit", draft.pk, tier.pk), HTTP_HX_REQUEST="true")
         assert row.status_code == 200 and b"<form" in row.content and b"<html" not in row.content
-        response = manager.post(url("tier-edit", draft.pk, tier.pk), {
-            "code": "P1", "name": "Critical", "response_minutes": 10, "resolution_minutes": 60, "order": 0,
-            "lock_version": draft.lock_version,
-        }, HTTP_HX_REQUEST="true")
+        response = manager.post(
+            url("tier-edit", draft.pk, tier.pk),
+            {
+                "code": "P1",
+                "name": "Critical",
+                "response_minutes": 10,
+                "resolution_minutes": 60,
+                "order": 0,
+                "lock_version": draft.lock_version,
+            },
+            HTTP_HX_REQUEST="true",
+        )
         assert response.status_code == 200
         body = response.content.decode()
         assert "Critical" in body and 'hx-swap-oob="outerHTML:.agreement-lock"' in body
@@ -196,27 +281,55 @@ class TestInlineParts:
     def test_without_javascript_the_same_form_is_a_page(self, manager, draft):
         page = manager.get(url("metric-add", draft.pk))
         assert b"<html" in page.content
-        response = manager.post(url("metric-add", draft.pk), {
-            "name": "Monthly report on time", "kind": "on_time_delivery_rate", "target": "100",
-            "minimum_acceptable": "95", "attainment_goal_percent": "100", "period": "month", "order": 1,
-            "lock_version": draft.lock_version,
-        })
+        response = manager.post(
+            url("metric-add", draft.pk),
+            {
+                "name": "Monthly report on time",
+                "kind": "on_time_delivery_rate",
+                "target": "100",
+                "minimum_acceptable": "95",
+                "attainment_goal_percent": "100",
+                "period": "month",
+                "order": 1,
+                "lock_version": draft.lock_version,
+            },
+        )
         assert response.status_code == 302
         with tenant_context(draft.tenant_id):
-            assert MetricDefinition.objects.filter(agreement=draft, name="Monthly report on time").exists()
+            assert MetricDefinition.objects.filter(
+                agreement=draft, name="Monthly report on time"
+            ).exists()
 
     def test_a_target_below_the_minimum_is_refused_beside_the_field(self, manager, draft):
-        response = manager.post(url("metric-add", draft.pk), {
-            "name": "Availability 2", "kind": "availability_percent", "target": "98", "minimum_acceptable": "99",
-            "attainment_goal_percent": "100", "period": "month", "order": 1, "lock_version": draft.lock_version,
-        }, HTTP_HX_REQUEST="true")
+        response = manager.post(
+            url("metric-add", draft.pk),
+            {
+                "name": "Availability 2",
+                "kind": "availability_percent",
+                "target": "98",
+                "minimum_acceptable": "99",
+                "attainment_goal_percent": "100",
+                "period": "month",
+                "order": 1,
+                "lock_version": draft.lock_version,
+            },
+            HTTP_HX_REQUEST="true",
+        )
         assert response.status_code == 400
         assert "must be at least the minimum acceptable" in response.content.decode()
 
     def test_a_stale_inline_save_is_a_conflict(self, manager, draft):
         tier = draft_tier(draft)
-        data = {"code": "P1", "name": "Renamed", "response_minutes": 15, "resolution_minutes": 120, "order": 0,
-                "lock_version": draft.lock_version - 1 if draft.lock_version > 1 else draft.lock_version + 5}
+        data = {
+            "code": "P1",
+            "name": "Renamed",
+            "response_minutes": 15,
+            "resolution_minutes": 120,
+            "order": 0,
+            "lock_version": draft.lock_version - 1
+            if draft.lock_version > 1
+            else draft.lock_version + 5,
+        }
         response = manager.post(url("tier-edit", draft.pk, tier.pk), data, HTTP_HX_REQUEST="true")
         assert response.status_code == 409
         assert "Someone else changed this agreement" in response.content.decode()
@@ -226,7 +339,9 @@ class TestInlineParts:
     def test_removing_a_metric(self, manager, draft):
         with tenant_context(draft.tenant_id):
             metric = MetricDefinition.objects.get(agreement=draft)
-        response = manager.post(url("metric-delete", draft.pk, metric.pk), {"lock_version": draft.lock_version})
+        response = manager.post(
+            url("metric-delete", draft.pk, metric.pk), {"lock_version": draft.lock_version}
+        )
         assert response.status_code == 302
         with tenant_context(draft.tenant_id):
             assert not MetricDefinition.objects.filter(pk=metric.pk).exists()
@@ -234,14 +349,23 @@ class TestInlineParts:
 
 class TestExclusionsAndRecipients:
     def test_an_exclusion_is_added_and_removed_inline(self, manager, draft):
-        response = manager.post(url("exclusion-add", draft.pk), {
-            "kind": "third_party", "description": "Carrier outages", "lock_version": draft.lock_version,
-        }, HTTP_HX_REQUEST="true")
+        response = manager.post(
+            url("exclusion-add", draft.pk),
+            {
+                "kind": "third_party",
+                "description": "Carrier outages",
+                "lock_version": draft.lock_version,
+            },
+            HTTP_HX_REQUEST="true",
+        )
         assert response.status_code == 200
         assert "Carrier outages" in response.content.decode()
         with tenant_context(draft.tenant_id):
             exclusion = ExclusionRule.objects.get(agreement=draft, kind="third_party")
-        response = manager.post(url("exclusion-delete", draft.pk, exclusion.pk), {"lock_version": draft.lock_version + 1})
+        response = manager.post(
+            url("exclusion-delete", draft.pk, exclusion.pk),
+            {"lock_version": draft.lock_version + 1},
+        )
         assert response.status_code == 302
         with tenant_context(draft.tenant_id):
             assert not ExclusionRule.objects.filter(pk=exclusion.pk).exists()
@@ -249,16 +373,31 @@ class TestExclusionsAndRecipients:
     def test_a_recipient_is_a_customer_contact_or_an_address(self, manager, draft, tenant_b):
         contact = ContactFactory(customer=draft.customer, name="Li Lei")
         foreign = ContactFactory(tenant=tenant_b)
-        refused = manager.post(url("recipient-add", draft.pk), {
-            "side": "customer", "contact": foreign.pk, "lock_version": draft.lock_version,
-        })
+        refused = manager.post(
+            url("recipient-add", draft.pk),
+            {
+                "side": "customer",
+                "contact": foreign.pk,
+                "lock_version": draft.lock_version,
+            },
+        )
         assert refused.status_code == 400
         assert 'id="id_contact_error"' in refused.content.decode()
-        nothing = manager.post(url("recipient-add", draft.pk), {"side": "provider", "lock_version": draft.lock_version})
+        nothing = manager.post(
+            url("recipient-add", draft.pk), {"side": "provider", "lock_version": draft.lock_version}
+        )
         assert "Choose a contact or enter an email address." in nothing.content.decode()
-        assert manager.post(url("recipient-add", draft.pk), {
-            "side": "customer", "contact": contact.pk, "lock_version": draft.lock_version,
-        }).status_code == 302
+        assert (
+            manager.post(
+                url("recipient-add", draft.pk),
+                {
+                    "side": "customer",
+                    "contact": contact.pk,
+                    "lock_version": draft.lock_version,
+                },
+            ).status_code
+            == 302
+        )
         page = manager.get(url("detail", draft.pk)).content.decode()
         assert "Li Lei" in page and 'id="recipient-' in page
 
@@ -274,11 +413,22 @@ class TestRoles:
         assert "Edit terms" not in viewer.get(url("detail", draft.pk)).content.decode()
         before = snapshot(draft)
         tier = draft_tier(draft)
-        for name, args in [("create", ()), ("edit", (draft.pk,)), ("submit", (draft.pk,)), ("approve", (draft.pk,)),
-                           ("activate", (draft.pk,)), ("new-version", (draft.pk,)), ("terminate", (draft.pk,)),
-                           ("tier-add", (draft.pk,)), ("tier-edit", (draft.pk, tier.pk)),
-                           ("tier-delete", (draft.pk, tier.pk))]:
-            assert viewer.post(url(name, *args), {"lock_version": draft.lock_version}).status_code == 403, name
+        for name, args in [
+            ("create", ()),
+            ("edit", (draft.pk,)),
+            ("submit", (draft.pk,)),
+            ("approve", (draft.pk,)),
+            ("activate", (draft.pk,)),
+            ("new-version", (draft.pk,)),
+            ("terminate", (draft.pk,)),
+            ("tier-add", (draft.pk,)),
+            ("tier-edit", (draft.pk, tier.pk)),
+            ("tier-delete", (draft.pk, tier.pk)),
+        ]:
+            assert (
+                viewer.post(url(name, *args), {"lock_version": draft.lock_version}).status_code
+                == 403
+            ), name
         assert viewer.get(url("create")).status_code == 403
         assert snapshot(draft) == before
 
@@ -289,7 +439,12 @@ class TestWorkflow:
         agreement = AgreementFactory(tenant=tenant_a, reference="SLA-WF", default_calendar=calendar)
         AgreementServiceFactory(agreement=agreement)
         PriorityTierFactory(agreement=agreement)
-        MetricDefinitionFactory(agreement=agreement, name="Availability", target=Decimal("99.5"), minimum_acceptable=Decimal("99"))
+        MetricDefinitionFactory(
+            agreement=agreement,
+            name="Availability",
+            target=Decimal("99.5"),
+            minimum_acceptable=Decimal("99"),
+        )
 
         manager.post(url("submit", agreement.pk))
         assert read(agreement).status == AgreementStatus.IN_REVIEW
@@ -305,9 +460,18 @@ class TestWorkflow:
             v2 = Agreement.objects.get(reference="SLA-WF", version=2)
             metric = v2.metrics.get(name="Availability")
         assert response["Location"] == url("detail", v2.pk)
-        manager.post(url("metric-edit", v2.pk, metric.pk), {
-            "name": "Availability", "kind": "availability_percent", "target": "99.9", "minimum_acceptable": "99",
-            "attainment_goal_percent": "100", "period": "month", "order": 0, "lock_version": read(v2).lock_version,
-        })
+        manager.post(
+            url("metric-edit", v2.pk, metric.pk),
+            {
+                "name": "Availability",
+                "kind": "availability_percent",
+                "target": "99.9",
+                "minimum_acceptable": "99",
+                "attainment_goal_percent": "100",
+                "period": "month",
+                "order": 0,
+                "lock_version": read(v2).lock_version,
+            },
+        )
         diff = manager.get(url("diff", v2.pk), {"from": agreement.pk, "to": v2.pk}).content.decode()
         assert "Metric &#x27;Availability&#x27; target: 99.5 -&gt; 99.9" in diff

@@ -634,8 +634,7 @@ class TestCalendarForm:
         page = response.content.decode()
         assert (
             '<div class="errorlist" id="slots-2-errors" role="alert">'
-            "<p>Time slots overlap: Monday 09:00-12:00 and Monday 11:00-14:00.</p>"
-            in page
+            "<p>Time slots overlap: Monday 09:00-12:00 and Monday 11:00-14:00.</p>" in page
         )
         assert 'id="slots-0-errors"' not in page
         assert 'aria-describedby="slots-2-errors"' in page
@@ -727,8 +726,12 @@ class TestCalendarForm:
     def test_saving_the_edit_page_unchanged_keeps_everything(self, manager, tenant_a):
         calendar = BusinessCalendarFactory(tenant=tenant_a, name="Hours")
         business_slots(tenant_a, calendar)
-        CalendarHolidayFactory(tenant=tenant_a, calendar=calendar, date=dt.date(2030, 3, 1), name="Off")
-        CalendarWorkingDayFactory(tenant=tenant_a, calendar=calendar, date=dt.date(2030, 3, 2), name="On")
+        CalendarHolidayFactory(
+            tenant=tenant_a, calendar=calendar, date=dt.date(2030, 3, 1), name="Off"
+        )
+        CalendarWorkingDayFactory(
+            tenant=tenant_a, calendar=calendar, date=dt.date(2030, 3, 2), name="On"
+        )
 
         def state():
             return (
@@ -738,7 +741,9 @@ class TestCalendarForm:
             )
 
         before = in_tenant(tenant_a, state)
-        data = form_values(manager.get(url("calendar-edit", calendar.pk)).content.decode(), "calendar-form")
+        data = form_values(
+            manager.get(url("calendar-edit", calendar.pk)).content.decode(), "calendar-form"
+        )
         assert data["slots-INITIAL_FORMS"] == "10" and data["slots-9-end_time"] == "18:00"
         response = manager.post(url("calendar-edit", calendar.pk), data)
         assert response.status_code == 302, response.content.decode()

@@ -10,7 +10,12 @@ from agreements.models import Agreement
 from slaweb.tenancy.context import tenant_context
 from slaweb.tenancy.models import Role
 from tests.factories import MembershipFactory, TenantFactory
-from tests.factories.agreements import BusinessCalendarFactory, CalendarSlotFactory, CustomerFactory, ServiceFactory
+from tests.factories.agreements import (
+    BusinessCalendarFactory,
+    CalendarSlotFactory,
+    CustomerFactory,
+    ServiceFactory,
+)
 
 from .conftest import log_in
 
@@ -20,7 +25,9 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def manager_login(page):
     tenant = TenantFactory(slug="alpha", name="Alpha Ltd")
-    manager = MembershipFactory(tenant=tenant, role=Role.MANAGER, user__email="mia@alpha.example", user__first_name="Mia")
+    manager = MembershipFactory(
+        tenant=tenant, role=Role.MANAGER, user__email="mia@alpha.example", user__first_name="Mia"
+    )
     manager.user.set_password("Manager-pass-2026")
     manager.user.save()
     CustomerFactory(tenant=tenant, name="Finance department")
@@ -91,7 +98,9 @@ def test_write_approve_activate_and_revise_an_sla(page, manager_login):
     metric_form = page.locator("#metric-rows tr.editing")
     metric_form.get_by_label("Target").fill("99.9")
     metric_form.get_by_role("button", name="Save").click()
-    expect(page.locator("#metric-rows").get_by_role("row", name="Availability")).to_contain_text("99.9")
+    expect(page.locator("#metric-rows").get_by_role("row", name="Availability")).to_contain_text(
+        "99.9"
+    )
 
     page.get_by_role("link", name="Compare v1 with v2").click()
     expect(page.locator("ul.diff")).to_contain_text("Metric 'Availability' target: 99.5 -> 99.9")

@@ -28,4 +28,6 @@ def test_an_admin_logs_in_creates_an_api_token_and_switches_language(page):
 
     page.get_by_label("Language").select_option("zh-hans")
     expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
-    expect(page.get_by_role("navigation", name="主导航").get_by_role("link", name="API 令牌")).to_be_visible()
+    expect(
+        page.get_by_role("navigation", name="主导航").get_by_role("link", name="API 令牌")
+    ).to_be_visible()

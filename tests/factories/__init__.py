@@ -1,9 +1,15 @@
 """Factories; a tenant-owned factory creates its row inside its tenant's context, and a
 child factory copies its parent's tenant."""
 
-from .tenancy import ApiTokenFactory, AuditEventFactory, MembershipFactory, TenantFactory, UserFactory
-from .base import TenantOwnedFactory
 from . import agreements  # noqa: F401, E402 - registers the agreements factories
+from .base import TenantOwnedFactory
+from .tenancy import (
+    ApiTokenFactory,
+    AuditEventFactory,
+    MembershipFactory,
+    TenantFactory,
+    UserFactory,
+)
 
 __all__ = [
     "ApiTokenFactory",

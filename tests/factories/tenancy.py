@@ -5,7 +5,13 @@ from slaweb.tenancy.models import ApiToken, AuditEvent, Membership, Role, hash_t
 
 from .base import TenantFactory, TenantOwnedFactory
 
-__all__ = ["ApiTokenFactory", "AuditEventFactory", "MembershipFactory", "TenantFactory", "UserFactory"]
+__all__ = [
+    "ApiTokenFactory",
+    "AuditEventFactory",
+    "MembershipFactory",
+    "TenantFactory",
+    "UserFactory",
+]
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -84,7 +84,9 @@ class TestRoles:
         url = reverse("api:membership-detail", args=[admin_a.pk])
         assert api_viewer.patch(url, {"role": "viewer"}, format="json").status_code == 403
         assert api_viewer.delete(url).status_code == 403
-        created = api_viewer.post(reverse("api:membership-list"), {"email": "n@x.example", "role": "admin"})
+        created = api_viewer.post(
+            reverse("api:membership-list"), {"email": "n@x.example", "role": "admin"}
+        )
         assert created.status_code == 403
         with tenant_context(admin_a.tenant_id):
             assert Membership.objects.get(pk=admin_a.pk).role == "admin"
@@ -103,19 +105,25 @@ class TestRoles:
 
 class TestMembers:
     def test_an_admin_adds_a_member_by_email(self, api_admin, tenant_a):
-        response = api_admin.post(reverse("api:membership-list"), {"email": "New@X.example", "role": "manager"})
+        response = api_admin.post(
+            reverse("api:membership-list"), {"email": "New@X.example", "role": "manager"}
+        )
         assert response.status_code == 201, response.content
         assert response.json()["email"] == "new@x.example"
         with tenant_context(tenant_a):
             assert Membership.objects.filter(user__email="new@x.example", role="manager").exists()
 
     def test_adding_an_existing_member_is_a_clear_400(self, api_admin, manager_a):
-        response = api_admin.post(reverse("api:membership-list"), {"email": manager_a.user.email, "role": "viewer"})
+        response = api_admin.post(
+            reverse("api:membership-list"), {"email": manager_a.user.email, "role": "viewer"}
+        )
         assert response.status_code == 400
         assert "already a member" in response.json()["email"][0]
 
     def test_an_unknown_role_is_400(self, api_admin):
-        response = api_admin.post(reverse("api:membership-list"), {"email": "a@b.example", "role": "boss"})
+        response = api_admin.post(
+            reverse("api:membership-list"), {"email": "a@b.example", "role": "boss"}
+        )
         assert response.status_code == 400
         assert "role" in response.json()
 
@@ -141,8 +149,13 @@ class TestAuditTrail:
         assert event.changes == {"role": ["manager", "viewer"]}
 
     def test_deletes_are_recorded(self, api_admin, manager_a):
-        assert api_admin.delete(reverse("api:membership-detail", args=[manager_a.pk])).status_code == 204
-        events = api_admin.get(reverse("api:auditevent-list"), {"action": "delete"}).json()["results"]
+        assert (
+            api_admin.delete(reverse("api:membership-detail", args=[manager_a.pk])).status_code
+            == 204
+        )
+        events = api_admin.get(reverse("api:auditevent-list"), {"action": "delete"}).json()[
+            "results"
+        ]
         assert [e["object_id"] for e in events] == [str(manager_a.pk)]
 
 
@@ -154,7 +167,9 @@ def test_lists_are_paginated(api_admin, tenant_a):
     assert body["next"]
 
 
-def test_the_membership_list_runs_a_constant_number_of_queries(api_admin, tenant_a, django_assert_max_num_queries):
+def test_the_membership_list_runs_a_constant_number_of_queries(
+    api_admin, tenant_a, django_assert_max_num_queries
+):
     url = reverse("api:membership-list")
     with CaptureQueriesContext(connection) as few_rows:
         assert api_admin.get(url).status_code == 200

@@ -28,13 +28,19 @@ def test_the_login_page_is_served(client):
 def test_logging_in_leads_to_the_only_tenant(client, manager_a):
     manager_a.user.set_password("secret-pass-1")
     manager_a.user.save()
-    response = client.post(reverse("login"), {"username": manager_a.user.username, "password": "secret-pass-1"}, follow=True)
+    response = client.post(
+        reverse("login"),
+        {"username": manager_a.user.username, "password": "secret-pass-1"},
+        follow=True,
+    )
     assert response.redirect_chain[-1][0] == reverse("tenancy:dashboard", args=["alpha"])
     assert "Alpha Ltd" in response.content.decode()
 
 
 def test_a_wrong_password_gets_a_clear_message(client, manager_a):
-    response = client.post(reverse("login"), {"username": manager_a.user.username, "password": "nope"})
+    response = client.post(
+        reverse("login"), {"username": manager_a.user.username, "password": "nope"}
+    )
     assert response.status_code == 200
     assert "correct username and password" in response.content.decode()
 
@@ -68,7 +74,12 @@ def test_admin_pages_are_forbidden_to_managers_and_viewers(client, manager_a, vi
     for member in (manager_a, viewer_a):
         client.force_login(member.user)
         assert client.get(reverse(name, args=["alpha"])).status_code == 403
-        assert client.post(reverse(name, args=["alpha"]), {"email": "x@y.example", "name": "x"}).status_code == 403
+        assert (
+            client.post(
+                reverse(name, args=["alpha"]), {"email": "x@y.example", "name": "x"}
+            ).status_code
+            == 403
+        )
     with tenant_context(manager_a.tenant_id):
         assert Membership.objects.count() == 2
         assert ApiToken.objects.count() == 0
@@ -95,13 +106,17 @@ class TestMembersPage:
 
     def test_an_invalid_email_is_shown_beside_the_field(self, client, admin_a):
         client.force_login(admin_a.user)
-        response = client.post(reverse("tenancy:members", args=["alpha"]), {"email": "not-an-email", "role": "viewer"})
+        response = client.post(
+            reverse("tenancy:members", args=["alpha"]), {"email": "not-an-email", "role": "viewer"}
+        )
         assert response.status_code == 400
         assert 'id="id_email_error"' in response.content.decode()
 
     def test_the_last_admin_cannot_remove_themselves(self, client, admin_a):
         client.force_login(admin_a.user)
-        response = client.post(reverse("tenancy:member-remove", args=["alpha", admin_a.pk]), follow=True)
+        response = client.post(
+            reverse("tenancy:member-remove", args=["alpha", admin_a.pk]), follow=True
+        )
         assert "at least one admin" in response.content.decode()
         with tenant_context(admin_a.tenant_id):
             assert Membership.objects.filter(pk=admin_a.pk).exists()
@@ -128,7 +143,9 @@ class TestTokensPage:
 
     def test_a_token_cannot_act_as_another_tenants_member(self, client, admin_a, admin_b):
         client.force_login(admin_a.user)
-        response = client.post(reverse("tenancy:tokens", args=["alpha"]), {"name": "x", "membership": admin_b.pk})
+        response = client.post(
+            reverse("tenancy:tokens", args=["alpha"]), {"name": "x", "membership": admin_b.pk}
+        )
         assert response.status_code == 400
         assert 'id="id_membership_error"' in response.content.decode()
 
@@ -152,11 +169,15 @@ class TestAuditPage:
     def test_filters_narrow_the_list(self, client, admin_a):
         AuditEventFactory(tenant=admin_a.tenant, action="delete", object_repr="gone thing")
         client.force_login(admin_a.user)
-        page = client.get(reverse("tenancy:audit", args=["alpha"]), {"action": "delete"}).content.decode()
+        page = client.get(
+            reverse("tenancy:audit", args=["alpha"]), {"action": "delete"}
+        ).content.decode()
         assert "gone thing" in page
         assert "admin@alpha.example (Admin)" not in page
 
-    def test_the_list_runs_a_constant_number_of_queries(self, client, admin_a, django_assert_max_num_queries):
+    def test_the_list_runs_a_constant_number_of_queries(
+        self, client, admin_a, django_assert_max_num_queries
+    ):
         from django.db import connection
         from django.test.utils import CaptureQueriesContext
 

@@ -7,7 +7,9 @@ pytestmark = pytest.mark.django_db
 
 
 def test_password_reset_by_email_over_smtp(client, manager_a, smtp_inbox):
-    response = client.post(reverse("password_reset"), {"email": "manager@alpha.example"}, follow=True)
+    response = client.post(
+        reverse("password_reset"), {"email": "manager@alpha.example"}, follow=True
+    )
     assert "Check your email" in response.content.decode()
     assert len(smtp_inbox.messages) == 1
     message = smtp_inbox.messages[0]
@@ -17,7 +19,11 @@ def test_password_reset_by_email_over_smtp(client, manager_a, smtp_inbox):
 
     form = client.get(link, follow=True)
     assert "Choose a new password" in form.content.decode()
-    done = client.post(form.redirect_chain[-1][0], {"new_password1": "Fresh-pass-2026", "new_password2": "Fresh-pass-2026"}, follow=True)
+    done = client.post(
+        form.redirect_chain[-1][0],
+        {"new_password1": "Fresh-pass-2026", "new_password2": "Fresh-pass-2026"},
+        follow=True,
+    )
     assert "Password set" in done.content.decode()
     assert client.login(username="manager@alpha.example", password="Fresh-pass-2026")
 

@@ -11,7 +11,10 @@ pytestmark = pytest.mark.django_db
 
 def set_tenant(tenant_id):
     with connection.cursor() as cursor:
-        cursor.execute("SELECT set_config('app.tenant_id', %s, true)", ["" if tenant_id is None else str(tenant_id)])
+        cursor.execute(
+            "SELECT set_config('app.tenant_id', %s, true)",
+            ["" if tenant_id is None else str(tenant_id)],
+        )
 
 
 def count(table, where="TRUE", params=()):
@@ -39,7 +42,9 @@ def test_the_app_role_is_not_privileged():
     with connection.cursor() as cursor:
         cursor.execute("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user")
         assert cursor.fetchone() == (False, False)
-        cursor.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tableowner = current_user")
+        cursor.execute(
+            "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tableowner = current_user"
+        )
         assert cursor.fetchone()[0] == 0
 
 
@@ -49,7 +54,8 @@ def test_every_tenant_table_forces_rls_with_the_tenant_policy():
     with connection.cursor() as cursor:
         for table in tables:
             cursor.execute(
-                "SELECT relrowsecurity, relforcerowsecurity FROM pg_class WHERE relname = %s", [table]
+                "SELECT relrowsecurity, relforcerowsecurity FROM pg_class WHERE relname = %s",
+                [table],
             )
             assert cursor.fetchone() == (True, True), table
             cursor.execute(
@@ -117,7 +123,9 @@ def test_moving_a_row_to_another_tenant_is_refused(rows_everywhere):
     tenant_a, tenant_b = rows_everywhere
     set_tenant(tenant_a.pk)
     for table in all_tenant_tables():
-        assert _refused(f'UPDATE "{table}" SET tenant_id = %s WHERE tenant_id = %s', [tenant_b.pk, tenant_a.pk]), table
+        assert _refused(
+            f'UPDATE "{table}" SET tenant_id = %s WHERE tenant_id = %s', [tenant_b.pk, tenant_a.pk]
+        ), table
 
 
 def test_the_audit_trail_cannot_be_edited_by_the_app_role(rows_everywhere):

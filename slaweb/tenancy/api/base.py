@@ -20,7 +20,9 @@ class TenantScopedViewSetMixin:
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         if "get_queryset" in cls.__dict__ or "queryset" in cls.__dict__:
-            raise TypeError(f"{cls.__name__}: set `model` and override scope_queryset(), not get_queryset/queryset")
+            raise TypeError(
+                f"{cls.__name__}: set `model` and override scope_queryset(), not get_queryset/queryset"
+            )
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -66,7 +68,9 @@ class TenantScopedSerializer(serializers.ModelSerializer):
                 model = relation.queryset.model
                 if issubclass(model, TenantOwned):
                     relation.queryset = (
-                        model.objects.none() if tenant is None else model.objects.filter(tenant=tenant)
+                        model.objects.none()
+                        if tenant is None
+                        else model.objects.filter(tenant=tenant)
                     )
         return fields
 

@@ -22,13 +22,22 @@ class MembershipSerializer(TenantScopedSerializer):
 
     def create(self, validated_data):
         try:
-            return services.add_member(self._tenant(), validated_data["user"]["email"], validated_data.get("role", Role.VIEWER))
+            return services.add_member(
+                self._tenant(),
+                validated_data["user"]["email"],
+                validated_data.get("role", Role.VIEWER),
+            )
         except DjangoValidationError as error:
             raise serializers.ValidationError(error.message_dict) from error
 
     def update(self, instance, validated_data):
-        if "user" in validated_data and validated_data["user"]["email"].lower() != instance.user.email.lower():
-            raise serializers.ValidationError({"email": "The member's email cannot be changed here."})
+        if (
+            "user" in validated_data
+            and validated_data["user"]["email"].lower() != instance.user.email.lower()
+        ):
+            raise serializers.ValidationError(
+                {"email": "The member's email cannot be changed here."}
+            )
         try:
             return services.change_role(instance, validated_data.get("role", instance.role))
         except DjangoValidationError as error:
@@ -38,7 +47,17 @@ class MembershipSerializer(TenantScopedSerializer):
 class AuditEventSerializer(serializers.ModelSerializer):
     class Meta:
         model = AuditEvent
-        fields = ["id", "at", "actor_label", "via", "action", "model", "object_id", "object_repr", "changes"]
+        fields = [
+            "id",
+            "at",
+            "actor_label",
+            "via",
+            "action",
+            "model",
+            "object_id",
+            "object_repr",
+            "changes",
+        ]
         read_only_fields = fields
 
 

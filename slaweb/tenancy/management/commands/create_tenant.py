@@ -14,20 +14,28 @@ class Command(BaseCommand):
         parser.add_argument("slug")
         parser.add_argument("--name", required=True)
         parser.add_argument("--admin-email", required=True)
-        parser.add_argument("--password", help="Admin password; without it the admin uses 'Forgot password?'.")
+        parser.add_argument(
+            "--password", help="Admin password; without it the admin uses 'Forgot password?'."
+        )
         parser.add_argument("--time-zone", default="Asia/Shanghai")
         parser.add_argument("--language", default="zh-hans", choices=["zh-hans", "en"])
         parser.add_argument("--country", default="CN")
 
     @transaction.atomic
-    def handle(self, *args, slug, name, admin_email, password, time_zone, language, country, **options):
+    def handle(
+        self, *args, slug, name, admin_email, password, time_zone, language, country, **options
+    ):
         if Tenant.objects.filter(slug=slug).exists():
             raise CommandError(f"A tenant with slug '{slug}' exists already.")
-        tenant = Tenant(slug=slug, name=name, time_zone=time_zone, language=language, country=country.upper())
+        tenant = Tenant(
+            slug=slug, name=name, time_zone=time_zone, language=language, country=country.upper()
+        )
         try:
             tenant.full_clean()
         except ValidationError as error:
-            raise CommandError("; ".join(f"{k}: {' '.join(v)}" for k, v in error.message_dict.items())) from error
+            raise CommandError(
+                "; ".join(f"{k}: {' '.join(v)}" for k, v in error.message_dict.items())
+            ) from error
         tenant.save()
         with tenant_context(tenant, Actor(None, "create_tenant", "command")):
             add_member(tenant, admin_email, Role.ADMIN, password)

@@ -27,7 +27,12 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         tenant, _created = Tenant.objects.get_or_create(
             slug=DEMO_SLUG,
-            defaults={"name": "Demo Co 演示公司", "time_zone": "Asia/Shanghai", "language": "zh-hans", "country": "CN"},
+            defaults={
+                "name": "Demo Co 演示公司",
+                "time_zone": "Asia/Shanghai",
+                "language": "zh-hans",
+                "country": "CN",
+            },
         )
         with tenant_context(tenant, Actor(None, "seed_demo", "command")):
             for email, role, first, last in DEMO_USERS:
@@ -35,10 +40,16 @@ class Command(BaseCommand):
                 if not user.first_name:
                     user.first_name, user.last_name = first, last
                     user.save(update_fields=["first_name", "last_name"])
-                Membership.objects.update_or_create(tenant=tenant, user=user, defaults={"role": role})
+                Membership.objects.update_or_create(
+                    tenant=tenant, user=user, defaults={"role": role}
+                )
             for dotted in SEEDERS:
                 module_name, function = dotted.rsplit(".", 1)
                 getattr(import_module(module_name), function)(tenant)
-        self.stdout.write(self.style.SUCCESS(f"Demo tenant at /t/{DEMO_SLUG}/ — password for every demo user: {DEMO_PASSWORD}"))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo tenant at /t/{DEMO_SLUG}/ — password for every demo user: {DEMO_PASSWORD}"
+            )
+        )
         for email, role, *_names in DEMO_USERS:
             self.stdout.write(f"  {role:8} {email}")

@@ -385,6 +385,10 @@ class PartEditView(DraftMixin, View):
         }
         return render(self.request, template, context, status=status)
 
+    def save(self, form):
+        """Tiers, exclusions and recipients; metrics also set their tiers."""
+        return services.save_part(form.save(commit=False))
+
     def _row(self, agreement, part, lock_oob=False):
         context = {
             "agreement": agreement,
@@ -401,9 +405,6 @@ class TierEditView(PartEditView):
     row_template = "agreements/partials/tier_row.html"
     context_name = "tier"
     section = "tiers"
-
-    def save(self, form):
-        return services.save_part(form.save(commit=False))
 
 
 class MetricEditView(PartEditView):
@@ -424,9 +425,6 @@ class ExclusionEditView(PartEditView):
     context_name = "exclusion"
     section = "exclusions"
 
-    def save(self, form):
-        return services.save_part(form.save(commit=False))
-
 
 class RecipientEditView(PartEditView):
     form_class = RecipientForm
@@ -434,9 +432,6 @@ class RecipientEditView(PartEditView):
     row_template = "agreements/partials/recipient_row.html"
     context_name = "recipient"
     section = "recipients"
-
-    def save(self, form):
-        return services.save_part(form.save(commit=False))
 
 
 class PartDeleteView(DraftMixin, View):

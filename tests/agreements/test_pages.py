@@ -127,7 +127,6 @@ class TestList:
             reference="LATER",
             effective_to=timezone.localdate() + dt.timedelta(days=200),
         )
-        Agreement.objects.filter  # noqa: B018 - keep import use explicit
         with tenant_context(tenant_a):
             Agreement.objects.filter(reference__in=["SOON", "LATER"]).update(
                 status=AgreementStatus.ACTIVE

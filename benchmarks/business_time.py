@@ -9,7 +9,7 @@ tables with generate_series, then times, best of --repeat runs:
 - floor: plain wall-clock differences (end - start) for the same rows, written to a
   temp table (the SQL form writes its results the same way);
 - SQL form: ``elapsed_into`` under a business-hours calendar with public holidays and
-  make-up working days, pauses included (checks + segments + one query);
+  make-up working days, pauses included (checks + working-time arrays + one query);
 - Python form: ``elapsed`` per ticket for the first --python-rows tickets (rows already
   fetched), scaled to 10,000 tickets, and checked against the SQL results.
 

@@ -1,31 +1,33 @@
 """Working time for many tickets at once, set-based in PostgreSQL.
 
 Same semantics and the same results, to the microsecond, as ``metrics.business_time``
-(the Python form). It is a prefix sum:
+(the Python form). It is a prefix sum held in constant arrays:
 
 1. Python lays out the calendar's working intervals (``working_intervals``: DST,
    holidays and night shifts are resolved by the very same code) over the span the
-   tickets need, and cuts the span into *segments* at every hour (UTC) and at every
-   start of a working interval. A segment ``[lo, hi)`` is then working from ``lo`` to
-   ``wend`` and idle from ``wend`` to ``hi``. With W(x) the working time from the
-   span's origin to x, and ``base = lo - W(lo)``:
+   tickets need and cuts the span into hourly buckets (UTC). Per bucket it keeps the
+   working time before the bucket and the working pieces inside it (offset and
+   length; one piece per bucket for usual calendars, ``depth`` pieces at most).
+2. An instant x becomes t, microseconds after the span's origin; with b = t div 1 h
+   and o = t mod 1 h, the working time from the origin to x is
 
-       W(x) = least(x, wend) - base          for the segment holding x
+       W(t) = before[b] + sum over pieces k of least(greatest(o - start_k[b], 0), length_k[b])
 
-   and ``elapsed(a, b) = W(b) - W(a)``. A year is about 9,000 segments.
-2. The segments go into a temp table; an instant finds its segment by a hash join on
-   its hour (``date_bin``) plus a range filter (an hour usually holds one segment).
+   and ``elapsed(a, b) = W(b) - W(a)``. The arrays are query constants (a year is
+   about 9,000 buckets), so no join and no temp table: a plain scalar expression per
+   instant.
 3. Pauses are merged per ticket (overlaps count once), clipped to the ticket, and each
    piece subtracts ``W(end) - W(start)``.
 
-Results are ``interval`` in SQL and ``timedelta`` in Python. Only temp tables are
-used (no migrations, no tenant tables): the caller hands in the SQL that yields its
-tickets, and rows never pass through Python.
+t is computed as ``round(date_part('epoch', x - origin) * 1e6)``: x - origin is an
+exact interval, and for spans under ``MAX_SPAN`` its float epoch is within 0.2 us of
+the truth, so rounding gives the exact microsecond (checked on both sides of every
+bucket edge in the tests). Results are ``interval`` in SQL and ``timedelta`` in Python.
+The caller hands in the SQL that yields its tickets; rows never pass through Python.
 """
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -37,40 +39,64 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from metrics.business_time import Calendar, Pause, merge_pauses, working_intervals
 
 __all__ = [
-    "Segments",
+    "WorkingTime",
     "elapsed_into",
     "elapsed_many",
     "elapsed_sql",
-    "load_segments",
-    "segment_rows",
+    "working_time",
 ]
 
 BUCKET = timedelta(hours=1)
-MAX_SPAN = timedelta(days=100 * 366)  # refuse absurd spans rather than build millions of rows
+BUCKET_US = BUCKET // timedelta(microseconds=1)
+# Keeps the arrays modest (hourly buckets) and the float epoch exact to the microsecond.
+MAX_SPAN = timedelta(days=25 * 366)
 _US = timedelta(microseconds=1)
 _NAME = re.compile(r"^[a-z_][a-z0-9_]{0,50}$")
 _WORK_MEM = "64MB"  # sorts and hashes of a bulk run; SET LOCAL, so this transaction only
 
 
 @dataclass(frozen=True)
-class Segments:
-    """A loaded temp table of segments covering the instants [origin, end)."""
+class WorkingTime:
+    """W, the working time since ``origin``, as arrays over the hourly buckets of
+    [origin, end). ``before[b]`` is the working microseconds before bucket b;
+    ``pieces[k]`` holds (start offset, length) in microseconds of the k-th working piece
+    in each bucket ((0, 0) where a bucket has fewer pieces)."""
 
-    table: str
     origin: datetime
     end: datetime
+    before: tuple[int, ...]
+    pieces: tuple[tuple[tuple[int, int], ...], ...]
 
-    def w(self, instant_sql: str, alias: str) -> tuple[str, str]:
-        """(JOIN clause, W expression) for an instant expression, via segment `alias`.
+    def params(self) -> dict[str, Any]:
+        """The query parameters ``us`` and ``relation`` refer to."""
+        params = {"bt_origin": self.origin, "bt_before": _array(self.before)}
+        for k, column in enumerate(self.pieces, start=1):
+            params[f"bt_start{k}"] = _array(s for s, _ in column)
+            params[f"bt_len{k}"] = _array(n for _, n in column)
+        return params
 
-        Needs the query parameter ``bt_origin`` = ``self.origin``.
-        """
-        join = (
-            f"JOIN {self.table} AS {alias} ON {alias}.bucket = "
-            f"date_bin('1 hour', {instant_sql}, %(bt_origin)s) "
-            f"AND {instant_sql} >= {alias}.lo AND {instant_sql} < {alias}.hi"
-        )
-        return join, f"(least({instant_sql}, {alias}.wend) - {alias}.base)"
+    def relation(self, alias: str = "bt_cal") -> str:
+        """A one-row FROM item holding the arrays; the planner folds them into constants."""
+        columns = ["%(bt_before)s::bigint[] AS before"]
+        for k in range(1, len(self.pieces) + 1):
+            columns.append(f"%(bt_start{k})s::bigint[] AS start{k}")
+            columns.append(f"%(bt_len{k})s::bigint[] AS len{k}")
+        return f"(SELECT {', '.join(columns)}) AS {alias}"
+
+    @staticmethod
+    def us(instant_sql: str) -> str:
+        """Microseconds from the origin to an instant (exact, see the module docstring)."""
+        return f"round(date_part('epoch', ({instant_sql}) - %(bt_origin)s) * 1e6)::bigint"
+
+    def w(self, us_sql: str, alias: str = "bt_cal") -> str:
+        """W for microseconds after the origin; ``us_sql`` should be a plain column."""
+        b = f"({us_sql} / {BUCKET_US} + 1)"
+        o = f"mod({us_sql}, {BUCKET_US})"
+        terms = [f"{alias}.before[{b}]"] + [
+            f"least(greatest({o} - {alias}.start{k}[{b}], 0), {alias}.len{k}[{b}])"
+            for k in range(1, len(self.pieces) + 1)
+        ]
+        return "(" + " + ".join(terms) + ")"
 
 
 def _name(name: str) -> str:
@@ -79,43 +105,12 @@ def _name(name: str) -> str:
     return name
 
 
-def segment_rows(
-    cal: Calendar, origin: datetime, end: datetime
-) -> list[tuple[datetime, datetime, int, int]]:
-    """(lo, hi, w_us, wlen_us) segments of [origin, end); origin and end on whole hours (UTC).
-
-    w is the working time from origin to lo, wlen the working prefix of the segment.
-    Cut at every hour and every start of a working interval, a segment can only be
-    working for a prefix: an interval either holds its lo or starts at a later cut.
-    """
-    intervals = list(working_intervals(cal, origin, end))
-    hours = (end - origin) // BUCKET
-    cuts = sorted({origin + k * BUCKET for k in range(hours + 1)} | {s for s, _ in intervals})
-    rows, done, i = [], timedelta(0), 0
-    for lo, hi in itertools.pairwise(cuts):
-        while i < len(intervals) and intervals[i][1] <= lo:
-            i += 1
-        inside = i < len(intervals) and intervals[i][0] <= lo
-        wlen = min(intervals[i][1], hi) - lo if inside else timedelta(0)
-        rows.append((lo, hi, done // _US, wlen // _US))
-        done += wlen
-    return rows
-
-
 def _array(values: Iterable[int]) -> str:
     return "{" + ",".join(map(str, values)) + "}"
 
 
-def load_segments(
-    cal: Calendar,
-    start: datetime,
-    end: datetime,
-    *,
-    table: str = "bt_segments",
-    using: str = DEFAULT_DB_ALIAS,
-) -> Segments:
-    """Create (replacing) a temp table of segments covering the instants [start, end]."""
-    table = _name(table)
+def working_time(cal: Calendar, start: datetime, end: datetime) -> WorkingTime:
+    """The arrays of W for a span covering the instants [start, end]."""
     if start.tzinfo is None or end.tzinfo is None:
         raise ValueError("start and end must be time-zone aware")
     start, end = start.astimezone(UTC), end.astimezone(UTC)
@@ -123,58 +118,64 @@ def load_segments(
         raise ValueError(f"start {start.isoformat()} is after end {end.isoformat()}")
     if end - start > MAX_SPAN:
         raise ValueError(
-            f"the span {start.isoformat()} .. {end.isoformat()} is over 100 years; check the data"
+            f"the span {start.isoformat()} .. {end.isoformat()} is over 25 years; check the data"
         )
     origin = start.replace(minute=0, second=0, microsecond=0)
-    stop = origin + ((end - origin) // BUCKET + 1) * BUCKET  # the hour holding `end` too
-    rows = segment_rows(cal, origin, stop)
-    with connections[using].cursor() as cur:
-        cur.execute(f"DROP TABLE IF EXISTS pg_temp.{table}")
-        # Instants travel as microseconds after origin, in array literals: far quicker to
-        # send and parse than thousands of timestamp literals, and exact.
-        cur.execute(
-            f"""
-            CREATE TEMP TABLE {table} AS
-            SELECT date_bin('1 hour', s.lo, %(origin)s) AS bucket, s.lo, s.hi,
-                   s.lo + s.wlen_us * interval '1 microsecond' AS wend,
-                   s.lo - s.w_us * interval '1 microsecond' AS base
-            FROM (
-                SELECT %(origin)s + lo_us * interval '1 microsecond' AS lo,
-                       %(origin)s + hi_us * interval '1 microsecond' AS hi, w_us, wlen_us
-                FROM unnest(%(lo)s::bigint[], %(hi)s::bigint[], %(w)s::bigint[], %(wlen)s::bigint[])
-                     AS u(lo_us, hi_us, w_us, wlen_us)
-            ) AS s
-            """,
-            {
-                "origin": origin,
-                "lo": _array((r[0] - origin) // _US for r in rows),
-                "hi": _array((r[1] - origin) // _US for r in rows),
-                "w": _array(r[2] for r in rows),
-                "wlen": _array(r[3] for r in rows),
-            },
-        )
-        cur.execute(f"ANALYZE {table}")
-    return Segments(table, origin, stop)
+    buckets = (end - origin) // BUCKET + 1  # the hour holding `end` too
+    per_bucket: list[list[tuple[int, int]]] = [[] for _ in range(buckets)]
+    for lo, hi in _joined(working_intervals(cal, origin, origin + buckets * BUCKET)):
+        while lo < hi:  # split at bucket edges
+            b = (lo - origin) // BUCKET
+            cut = min(hi, origin + (b + 1) * BUCKET)
+            per_bucket[b].append(((lo - origin - b * BUCKET) // _US, (cut - lo) // _US))
+            lo = cut
+    before, done = [], 0
+    for bucket in per_bucket:
+        before.append(done)
+        done += sum(n for _, n in bucket)
+    depth = max((len(bucket) for bucket in per_bucket), default=0)
+    pieces = tuple(
+        tuple(bucket[k] if k < len(bucket) else (0, 0) for bucket in per_bucket)
+        for k in range(depth)
+    )
+    return WorkingTime(origin, origin + buckets * BUCKET, tuple(before), pieces)
 
 
-def elapsed_sql(segments: Segments, tickets_sql: str, pauses_sql: str | None = None) -> str:
+def _joined(intervals: Iterable[tuple[datetime, datetime]]):
+    """Touching intervals as one (a 24x7 day ends where the next begins): fewer pieces."""
+    current = None
+    for lo, hi in intervals:
+        if current and lo <= current[1]:
+            current = (current[0], max(current[1], hi))
+        else:
+            if current:
+                yield current
+            current = (lo, hi)
+    if current:
+        yield current
+
+
+def elapsed_sql(wt: WorkingTime, tickets_sql: str, pauses_sql: str | None = None) -> str:
     """SQL yielding (id, elapsed interval) per ticket, to run or to embed.
 
     ``tickets_sql`` yields id, start_at, end_at; ``pauses_sql`` (optional) yields
     id, start_at, end_at per pause. Both are trusted SQL with %(name)s parameters (a
-    literal % is written %%); the statement needs ``bt_origin`` = ``segments.origin``
-    too. With pauses, ``tickets_sql`` appears twice. Every ticket instant must lie
-    inside the segments' span (``elapsed_into`` sees to that) and start <= end.
+    literal % is written %%); the statement needs ``wt.params()`` too. With pauses,
+    ``tickets_sql`` appears twice. Every ticket instant must lie inside the span of
+    ``wt`` (``elapsed_into`` sees to that) and start <= end.
     """
-    b_join, w_b = segments.w("tk.start_at", "sb")
-    e_join, w_e = segments.w("tk.end_at", "se")
+    us = WorkingTime.us
+    # OFFSET 0 keeps each subquery a step of its own, so t is computed once per instant
+    # rather than once per use.
+    worked = f"""
+        SELECT tu.id, {wt.w("tu.ts")} AS ws, {wt.w("tu.te")} AS we
+        FROM (SELECT id, {us("start_at")} AS ts, {us("end_at")} AS te
+              FROM ({tickets_sql}) AS tk OFFSET 0) AS tu,
+             {wt.relation()}
+        OFFSET 0
+    """
     if pauses_sql is None:
-        return f"""
-            SELECT tk.id, {w_e} - {w_b} AS elapsed
-            FROM ({tickets_sql}) AS tk {b_join} {e_join}
-        """
-    lo_join, w_lo = segments.w("pc.lo", "pl")
-    hi_join, w_hi = segments.w("pc.hi", "ph")
+        return f"SELECT id, (we - ws) * interval '1 microsecond' AS elapsed FROM ({worked}) AS tw"
     # pm: a ticket's pauses merged. Ordered by start, the part of a pause no earlier one
     # covers is [greatest(start, m), greatest(end, m)), m being the latest end so far
     # (earlier pauses all start before it, so together they cover [start, m)). Merging
@@ -191,17 +192,18 @@ def elapsed_sql(segments: Segments, tickets_sql: str, pauses_sql: str | None = N
             ) AS ordered
             WHERE m IS NULL OR end_at > m
         ), pc AS (
-            SELECT pm.id, greatest(pm.lo, tk.start_at) AS lo, least(pm.hi, tk.end_at) AS hi
+            SELECT pm.id, {us("greatest(pm.lo, tk.start_at)")} AS lo,
+                   {us("least(pm.hi, tk.end_at)")} AS hi
             FROM pm JOIN ({tickets_sql}) AS tk ON tk.id = pm.id
             WHERE pm.lo < tk.end_at AND pm.hi > tk.start_at
+            OFFSET 0
         ), pw AS (
-            SELECT pc.id, sum({w_hi} - {w_lo}) AS paused
-            FROM pc {lo_join} {hi_join}
+            SELECT pc.id, sum({wt.w("pc.hi")} - {wt.w("pc.lo")})::bigint AS paused
+            FROM pc, {wt.relation()}
             GROUP BY pc.id
         )
-        SELECT tk.id, {w_e} - {w_b} - coalesce(pw.paused, interval '0') AS elapsed
-        FROM ({tickets_sql}) AS tk {b_join} {e_join}
-        LEFT JOIN pw ON pw.id = tk.id
+        SELECT tw.id, (tw.we - tw.ws - coalesce(pw.paused, 0)) * interval '1 microsecond' AS elapsed
+        FROM ({worked}) AS tw LEFT JOIN pw ON pw.id = tw.id
     """
 
 
@@ -270,12 +272,11 @@ def elapsed_into(
                 params,
             )
             return into
-        segments = load_segments(cal, *span, table=f"{into}_seg", using=using)
-        params["bt_origin"] = segments.origin
+        wt = working_time(cal, *span)
         cur.execute(
-            f"CREATE TEMP TABLE {into} AS {elapsed_sql(segments, tickets_sql, pauses_sql)}", params
+            f"CREATE TEMP TABLE {into} AS {elapsed_sql(wt, tickets_sql, pauses_sql)}",
+            {**params, **wt.params()},
         )
-        cur.execute(f"DROP TABLE pg_temp.{segments.table}")
     return into
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import bisect
-import itertools
 import random
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -12,7 +10,14 @@ import pytest
 from django.db import connection
 
 from metrics.business_time import Calendar, elapsed
-from metrics.business_time_sql import elapsed_into, elapsed_many, load_segments, segment_rows
+from metrics.business_time_sql import (
+    BUCKET,
+    MAX_SPAN,
+    WorkingTime,
+    elapsed_into,
+    elapsed_many,
+    working_time,
+)
 
 US = timedelta(microseconds=1)
 ZONES = [
@@ -47,6 +52,10 @@ CALENDARS = {
     ),
     "kolkata-half-hour-offset": Calendar.business_hours(
         "Asia/Kolkata", "09:45-17:15", country="IN"
+    ),
+    # Two working pieces inside one hour: the arrays need a second piece column.
+    "tokyo-split-hours": Calendar.business_hours(
+        "Asia/Tokyo", "08:00-08:20,08:40-08:50,09:00-12:00", country="JP"
     ),
 }
 
@@ -181,31 +190,54 @@ def test_sql_form_refuses_what_the_python_form_refuses():
         )
 
 
-@pytest.mark.django_db
-def test_segments_cover_the_span_and_hold_the_prefix_sum():
-    cal = CALENDARS["berlin-office-lunch-bavarian-holidays"]
-    start, end = datetime(2026, 3, 27, 7, 13, tzinfo=UTC), datetime(2026, 4, 2, 0, 0, tzinfo=UTC)
-    seg = load_segments(cal, start, end, table="t_seg")
-    assert seg.origin == datetime(2026, 3, 27, 7, 0, tzinfo=UTC) and seg.end == datetime(
-        2026, 4, 2, 1, 0, tzinfo=UTC
-    )
-    with connection.cursor() as cur:
-        cur.execute(
-            "SELECT min(lo), max(hi), count(*), bool_and(lo < hi), bool_and(wend <= hi) FROM t_seg"
-        )
-        lo, hi, count, ordered, prefix = cur.fetchone()
-    assert (lo, hi, ordered, prefix) == (seg.origin, seg.end, True, True)
-    assert count == len(segment_rows(cal, seg.origin, seg.end))
+def w_in_python(wt: WorkingTime, x: datetime) -> int:
+    """W as the SQL expression computes it, from the arrays, in microseconds."""
+    b, o = divmod((x - wt.origin) // US, BUCKET // US)
+    return wt.before[b] + sum(min(max(o - col[b][0], 0), col[b][1]) for col in wt.pieces)
 
 
-def test_segment_rows_reproduce_the_working_time_from_the_origin():
+def test_arrays_reproduce_the_working_time_from_the_origin():
     rnd = random.Random(3)
     origin, end = datetime(2026, 1, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC)
-    for cal in CALENDARS.values():
-        rows = segment_rows(cal, origin, end)
-        starts = [r[0] for r in rows]
-        assert all(a[1] == b[0] for a, b in itertools.pairwise(rows))  # contiguous, no gaps
+    for name, cal in CALENDARS.items():
+        wt = working_time(cal, origin, end)
+        assert wt.origin == origin and wt.end == end + BUCKET, name
+        assert len(wt.before) == (wt.end - wt.origin) // BUCKET, name
         for _ in range(300):
             x = origin + timedelta(microseconds=rnd.randrange((end - origin) // US))
-            lo, _hi, w_us, wlen_us = rows[bisect.bisect_right(starts, x) - 1]
-            assert w_us + min((x - lo) // US, wlen_us) == elapsed(cal, origin, x) // US
+            assert w_in_python(wt, x) == elapsed(cal, origin, x) // US, (name, x)
+    assert len(working_time(CALENDARS["tokyo-split-hours"], origin, end).pieces) == 2
+    assert len(working_time(CALENDARS["new-york-24x7"], origin, end).pieces) == 1
+    assert working_time(Calendar.weekly("UTC", {}), origin, end).pieces == ()
+
+
+def test_working_time_refuses_bad_spans():
+    cal = CALENDARS["new-york-24x7"]
+    t = datetime(2026, 5, 4, 9, 0, tzinfo=UTC)
+    with pytest.raises(ValueError, match="is after end"):
+        working_time(cal, t, t - US)
+    with pytest.raises(ValueError, match="time-zone aware"):
+        working_time(cal, t.replace(tzinfo=None), t)
+    with pytest.raises(ValueError, match="over 25 years"):
+        working_time(cal, t, t + MAX_SPAN + BUCKET)
+
+
+@pytest.mark.django_db
+def test_microseconds_from_the_origin_are_exact_at_every_edge_of_the_longest_span():
+    """The float epoch is rounded back to the exact microsecond: on both sides of bucket
+    edges, at odd microseconds, up to the end of the longest span allowed."""
+    rnd = random.Random(11)
+    origin = datetime(2026, 1, 1, tzinfo=UTC)
+    offsets = [0, 1, 999_999, 1_000_001]
+    for _ in range(2_000):
+        edge = rnd.randrange(MAX_SPAN // BUCKET) * (BUCKET // US)
+        offsets += [edge - 1, edge, edge + 1, edge + rnd.randrange(BUCKET // US)]
+    offsets.append(MAX_SPAN // US)
+    instants = [origin + timedelta(microseconds=o) for o in offsets if o >= 0]
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT {WorkingTime.us('x')} FROM unnest(%(xs)s::timestamptz[]) AS u(x)",
+            {"xs": instants, "bt_origin": origin},
+        )
+        got = [row[0] for row in cur.fetchall()]
+    assert got == [(x - origin) // US for x in instants]

@@ -7,7 +7,8 @@ Same semantics and the same results, to the microsecond, as ``metrics.business_t
    holidays and night shifts are resolved by the very same code) over the span the
    tickets need and cuts the span into hourly buckets (UTC). Per bucket it keeps the
    working time before the bucket and the working pieces inside it (offset and
-   length; one piece per bucket for usual calendars, ``depth`` pieces at most).
+   length): one piece per bucket for usual calendars, more only where an hour holds
+   several slots.
 2. An instant x becomes t, microseconds after the span's origin; with b = t div 1 h
    and o = t mod 1 h, the working time from the origin to x is
 
@@ -29,7 +30,7 @@ The caller hands in the SQL that yields its tickets; rows never pass through Pyt
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -141,7 +142,7 @@ def working_time(cal: Calendar, start: datetime, end: datetime) -> WorkingTime:
     return WorkingTime(origin, origin + buckets * BUCKET, tuple(before), pieces)
 
 
-def _joined(intervals: Iterable[tuple[datetime, datetime]]):
+def _joined(intervals: Iterable[tuple[datetime, datetime]]) -> Iterator[tuple[datetime, datetime]]:
     """Touching intervals as one (a 24x7 day ends where the next begins): fewer pieces."""
     current = None
     for lo, hi in intervals:

@@ -155,6 +155,8 @@ def test_elapsed_into_without_pauses_and_with_no_tickets():
         cur.execute("SELECT count(*) FROM t_out")
         assert cur.fetchone()[0] == 0
     assert elapsed_many(cal, []) == {}
+    never = Calendar.weekly("UTC", {})  # no working time at all: no piece columns
+    assert set(elapsed_many(never, rows).values()) == {timedelta(0)}
 
 
 @pytest.mark.django_db

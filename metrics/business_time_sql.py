@@ -22,8 +22,8 @@ Same semantics and the same results, to the microsecond, as ``metrics.business_t
 
 t is computed as ``round(date_part('epoch', x - origin) * 1e6)``: x - origin is an
 exact interval, and for spans under ``MAX_SPAN`` its float epoch is within 0.2 us of
-the truth, so rounding gives the exact microsecond (checked on both sides of every
-bucket edge in the tests). Results are ``interval`` in SQL and ``timedelta`` in Python.
+the truth, so rounding gives the exact microsecond (the tests check both sides of
+every hour edge over 25 years). Results are ``interval`` in SQL and ``timedelta`` in Python.
 The caller hands in the SQL that yields its tickets; rows never pass through Python.
 """
 

@@ -30,14 +30,14 @@ The caller hands in the SQL that yields its tickets; rows never pass through Pyt
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
-from metrics.business_time import Calendar, Pause, merge_pauses, working_intervals
+from metrics.business_time import Calendar, Pause, _span, merge_pauses, working_intervals
 
 __all__ = [
     "WorkingTime",
@@ -64,9 +64,12 @@ class WorkingTime:
     in each bucket ((0, 0) where a bucket has fewer pieces)."""
 
     origin: datetime
-    end: datetime
     before: tuple[int, ...]
     pieces: tuple[tuple[tuple[int, int], ...], ...]
+
+    @property
+    def end(self) -> datetime:
+        return self.origin + len(self.before) * BUCKET
 
     def params(self) -> dict[str, Any]:
         """The query parameters ``us`` and ``relation`` refer to."""
@@ -112,11 +115,7 @@ def _array(values: Iterable[int]) -> str:
 
 def working_time(cal: Calendar, start: datetime, end: datetime) -> WorkingTime:
     """The arrays of W for a span covering the instants [start, end]."""
-    if start.tzinfo is None or end.tzinfo is None:
-        raise ValueError("start and end must be time-zone aware")
-    start, end = start.astimezone(UTC), end.astimezone(UTC)
-    if start > end:
-        raise ValueError(f"start {start.isoformat()} is after end {end.isoformat()}")
+    start, end = _span(start, end)
     if end - start > MAX_SPAN:
         raise ValueError(
             f"the span {start.isoformat()} .. {end.isoformat()} is over 25 years; check the data"
@@ -124,7 +123,9 @@ def working_time(cal: Calendar, start: datetime, end: datetime) -> WorkingTime:
     origin = start.replace(minute=0, second=0, microsecond=0)
     buckets = (end - origin) // BUCKET + 1  # the hour holding `end` too
     per_bucket: list[list[tuple[int, int]]] = [[] for _ in range(buckets)]
-    for lo, hi in _joined(working_intervals(cal, origin, origin + buckets * BUCKET)):
+    # Touching intervals joined (a 24x7 day ends where the next begins): fewer pieces.
+    joined = merge_pauses(working_intervals(cal, origin, origin + buckets * BUCKET), origin)
+    for lo, hi in joined:
         while lo < hi:  # split at bucket edges
             b = (lo - origin) // BUCKET
             cut = min(hi, origin + (b + 1) * BUCKET)
@@ -139,21 +140,7 @@ def working_time(cal: Calendar, start: datetime, end: datetime) -> WorkingTime:
         tuple(bucket[k] if k < len(bucket) else (0, 0) for bucket in per_bucket)
         for k in range(depth)
     )
-    return WorkingTime(origin, origin + buckets * BUCKET, tuple(before), pieces)
-
-
-def _joined(intervals: Iterable[tuple[datetime, datetime]]) -> Iterator[tuple[datetime, datetime]]:
-    """Touching intervals as one (a 24x7 day ends where the next begins): fewer pieces."""
-    current = None
-    for lo, hi in intervals:
-        if current and lo <= current[1]:
-            current = (current[0], max(current[1], hi))
-        else:
-            if current:
-                yield current
-            current = (lo, hi)
-    if current:
-        yield current
+    return WorkingTime(origin, tuple(before), pieces)
 
 
 def elapsed_sql(wt: WorkingTime, tickets_sql: str, pauses_sql: str | None = None) -> str:

@@ -32,7 +32,8 @@ unpack_debs() {  # not root: unpack the .deb files into .run/sysroot
 
 system_deps() {
     if is_root; then
-        apt_install redis-server gettext ${WITH_BROWSER:+chromium fonts-noto-cjk}
+        # pango + CJK fonts: WeasyPrint renders report PDFs (Chinese text included).
+        apt_install redis-server gettext libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk ${WITH_BROWSER:+chromium}
     elif ! command -v redis-server >/dev/null; then
         log "not root: unpacking redis into $SYSROOT"
         unpack_debs redis-server redis-tools liblzf1 libjemalloc2

@@ -2,12 +2,26 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from metrics.choices import MeasurementPeriod, MetricKind
-from metrics.models import MetricDefinition
-
 from . import selectors
-from .choices import AgreementKind, AgreementStatus, CustomerKind, EmailStatus, Language, TierCode
-from .models import Agreement, BusinessCalendar, Contact, Customer, PriorityTier, Service
+from .choices import (
+    AgreementKind,
+    AgreementStatus,
+    CustomerKind,
+    EmailStatus,
+    Language,
+    MeasurementPeriod,
+    MetricKind,
+    TierCode,
+)
+from .models import (
+    Agreement,
+    BusinessCalendar,
+    Contact,
+    Customer,
+    MetricDefinition,
+    PriorityTier,
+    Service,
+)
 
 
 class IntegerFilter(django_filters.NumberFilter):

@@ -6,8 +6,6 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django_scopes.forms import SafeModelChoiceField
 
-from metrics.models import MetricDefinition
-
 from .choices import AgreementKind, AgreementStatus, Side
 from .models import (
     Agreement,
@@ -15,6 +13,7 @@ from .models import (
     Contact,
     Customer,
     ExclusionRule,
+    MetricDefinition,
     PriorityTier,
     ReportRecipient,
     Service,

@@ -8,10 +8,15 @@ from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySe
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from metrics.models import MetricDefinition
-
 from .choices import AgreementStatus
-from .models import Agreement, AgreementApproval, BusinessCalendar, PriorityTier, Service
+from .models import (
+    Agreement,
+    AgreementApproval,
+    BusinessCalendar,
+    MetricDefinition,
+    PriorityTier,
+    Service,
+)
 
 IN_FORCE_STATUSES = (
     AgreementStatus.ACTIVE,

@@ -16,7 +16,6 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import DetailView, ListView
 
-from metrics.models import MetricDefinition
 from slaweb.tenancy.models import AuditEvent, Role
 from slaweb.tenancy.views import TenantViewMixin, tenant_url
 
@@ -37,6 +36,7 @@ from .models import (
     Agreement,
     AgreementApproval,
     ExclusionRule,
+    MetricDefinition,
     PriorityTier,
     ReportRecipient,
     Service,
@@ -178,7 +178,7 @@ def agreement_history(agreement):
         model="agreements.prioritytier", object_id__in=[str(t.pk) for t in agreement.tiers.all()]
     )
     parts |= Q(
-        model="metrics.metricdefinition", object_id__in=[str(m.pk) for m in agreement.metrics.all()]
+        model="agreements.metricdefinition", object_id__in=[str(m.pk) for m in agreement.metrics.all()]
     )
     return AuditEvent.objects.filter(parts).order_by("-at", "-id")[:HISTORY_LIMIT]
 

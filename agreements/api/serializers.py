@@ -11,12 +11,19 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import serializers
 
-from metrics.choices import TICKET_KINDS, MetricKind
-from metrics.models import MetricDefinition
 from slaweb.tenancy.api.base import TenantScopedSerializer
 
 from .. import services
-from ..choices import AgreementKind, AgreementStatus, CustomerKind, ExclusionKind, Side, TierCode
+from ..choices import (
+    TICKET_KINDS,
+    AgreementKind,
+    AgreementStatus,
+    CustomerKind,
+    ExclusionKind,
+    MetricKind,
+    Side,
+    TierCode,
+)
 from ..models import (
     Agreement,
     AgreementApproval,
@@ -27,6 +34,7 @@ from ..models import (
     Contact,
     Customer,
     ExclusionRule,
+    MetricDefinition,
     PriorityTier,
     ReportRecipient,
     Service,

@@ -9,7 +9,6 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from metrics.models import MetricDefinition
 from slaweb.tenancy.api.base import TenantScopedViewSet
 
 from .. import selectors, services
@@ -23,7 +22,15 @@ from ..filtersets import (
     PriorityTierFilterSet,
     ServiceFilterSet,
 )
-from ..models import Agreement, BusinessCalendar, Contact, Customer, PriorityTier, Service
+from ..models import (
+    Agreement,
+    BusinessCalendar,
+    Contact,
+    Customer,
+    MetricDefinition,
+    PriorityTier,
+    Service,
+)
 from .serializers import (
     AgreementListSerializer,
     AgreementSerializer,

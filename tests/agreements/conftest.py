@@ -8,9 +8,8 @@ from decimal import Decimal
 import pytest
 
 from agreements import services
-from agreements.choices import CustomerKind, Side, TierCode
+from agreements.choices import CustomerKind, MetricKind, Side, TierCode
 from agreements.models import BusinessCalendar, Contact, Customer, Service
-from metrics.choices import MetricKind
 from slaweb.tenancy.context import tenant_context
 
 

@@ -3,8 +3,7 @@
 import pytest
 
 from agreements import demo
-from agreements.models import Agreement, BusinessCalendar, Customer
-from metrics.models import MetricDefinition
+from agreements.models import Agreement, BusinessCalendar, Customer, MetricDefinition
 from slaweb.tenancy.context import tenant_context
 
 pytestmark = pytest.mark.django_db

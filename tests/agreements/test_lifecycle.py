@@ -11,8 +11,7 @@ from django.core.exceptions import ValidationError
 
 from agreements import selectors, services
 from agreements.choices import AgreementStatus, Side
-from agreements.models import Agreement, AgreementApproval, PriorityTier
-from metrics.models import MetricDefinition
+from agreements.models import Agreement, AgreementApproval, MetricDefinition, PriorityTier
 from slaweb.tenancy.context import tenant_context
 from slaweb.tenancy.models import AuditEvent
 

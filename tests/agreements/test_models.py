@@ -9,18 +9,19 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from agreements import services
+from agreements.choices import Direction, MetricKind
 from agreements.models import (
     Agreement,
     BusinessCalendar,
     CalendarSlot,
     Customer,
+    MetricDefinition,
     PriorityTier,
     check_slots,
     validate_credit_tiers,
+    validate_metric_tiers,
 )
 from metrics.business_time import due
-from metrics.choices import Direction, MetricKind
-from metrics.models import MetricDefinition, validate_metric_tiers
 from slaweb.tenancy.context import tenant_context
 from tests.factories.agreements import BusinessCalendarFactory, CustomerFactory
 

@@ -9,8 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from agreements.choices import AgreementStatus
-from agreements.models import Agreement, ExclusionRule, PriorityTier
-from metrics.models import MetricDefinition
+from agreements.models import Agreement, ExclusionRule, MetricDefinition, PriorityTier
 from slaweb.tenancy.context import tenant_context
 from tests.factories.agreements import (
     AgreementFactory,

@@ -7,7 +7,14 @@ from decimal import Decimal
 
 import factory
 
-from agreements.choices import AgreementKind, CustomerKind, ExclusionKind, Side, TierCode
+from agreements.choices import (
+    AgreementKind,
+    CustomerKind,
+    ExclusionKind,
+    MetricKind,
+    Side,
+    TierCode,
+)
 from agreements.models import (
     Agreement,
     AgreementApproval,
@@ -19,12 +26,12 @@ from agreements.models import (
     Contact,
     Customer,
     ExclusionRule,
+    MetricDefinition,
+    MetricTier,
     PriorityTier,
     ReportRecipient,
     Service,
 )
-from metrics.choices import MetricKind
-from metrics.models import MetricDefinition, MetricTier
 
 from .base import TenantOwnedFactory
 

@@ -1,0 +1,72 @@
+"""Writes of the agreements domain that span rows: atomic, validated, audited through saves.
+
+Pages and the API call these; neither writes agreements or their parts another way.
+
+- editing: create_agreement, update_agreement (ConflictError when stale), save_part,
+  save_metric, delete_part, delete_agreement
+- workflow: submit / withdraw / approve / activate / terminate / expire / new_version,
+  expire_due (the daily job)
+- calendars: save_calendar(calendar, slots=..., holidays=..., working_days=...)
+"""
+
+from .calendars import save_calendar
+from .editing import (
+    COPIED_AGREEMENT_FIELDS,
+    EXCLUSION_FIELDS,
+    METRIC_FIELDS,
+    NESTED,
+    RECIPIENT_FIELDS,
+    TIER_FIELDS,
+    ConflictError,
+    always_calendar,
+    create_agreement,
+    default_exclusions,
+    default_tiers,
+    delete_agreement,
+    delete_part,
+    save_metric,
+    save_part,
+    save_tier,
+    update_agreement,
+)
+from .workflow import (
+    activate,
+    approve,
+    completeness_errors,
+    expire,
+    expire_due,
+    new_version,
+    submit,
+    terminate,
+    withdraw,
+)
+
+__all__ = [
+    "COPIED_AGREEMENT_FIELDS",
+    "EXCLUSION_FIELDS",
+    "METRIC_FIELDS",
+    "NESTED",
+    "RECIPIENT_FIELDS",
+    "TIER_FIELDS",
+    "ConflictError",
+    "activate",
+    "always_calendar",
+    "approve",
+    "completeness_errors",
+    "create_agreement",
+    "default_exclusions",
+    "default_tiers",
+    "delete_agreement",
+    "delete_part",
+    "expire",
+    "expire_due",
+    "new_version",
+    "save_calendar",
+    "save_metric",
+    "save_part",
+    "save_tier",
+    "submit",
+    "terminate",
+    "update_agreement",
+    "withdraw",
+]

@@ -1,0 +1,99 @@
+"""Business calendars: a calendar and its slots, holidays and working days saved as one."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from ..models import (
+    BusinessCalendar,
+    CalendarHoliday,
+    CalendarSlot,
+    CalendarWorkingDay,
+    check_slots,
+)
+from .editing import _validate
+
+
+@transaction.atomic
+def save_calendar(
+    calendar: BusinessCalendar,
+    *,
+    slots: Sequence[Mapping] | None = None,
+    holidays: Sequence[Mapping] | None = None,
+    working_days: Sequence[Mapping] | None = None,
+) -> BusinessCalendar:
+    """Create or change a calendar; given child lists replace the stored ones."""
+    _validate(calendar)
+    calendar.save()
+    if slots is not None:
+        check_slots([(item["weekday"], item["start_time"], item["end_time"]) for item in slots])
+        _replace(
+            calendar,
+            calendar.slots.all(),
+            CalendarSlot,
+            slots,
+            ("weekday", "start_time", "end_time"),
+        )
+    holiday_dates = (
+        [item["date"] for item in holidays]
+        if holidays is not None
+        else list(calendar.holidays.values_list("date", flat=True))
+    )
+    working_dates = (
+        [item["date"] for item in working_days]
+        if working_days is not None
+        else list(calendar.working_days.values_list("date", flat=True))
+    )
+    both = sorted(set(holiday_dates) & set(working_dates))
+    if both:
+        raise ValidationError(
+            {
+                "working_days": _("A date cannot be both a holiday and a working day: %(dates)s.")
+                % {"dates": ", ".join(d.isoformat() for d in both)}
+            }
+        )
+    for field, dates in (("holidays", holiday_dates), ("working_days", working_dates)):
+        repeated = sorted({d for d in dates if dates.count(d) > 1})
+        if repeated:
+            raise ValidationError(
+                {
+                    field: _("Each date may appear once: %(dates)s.")
+                    % {"dates": ", ".join(d.isoformat() for d in repeated)}
+                }
+            )
+    if holidays is not None:
+        _replace(calendar, calendar.holidays.all(), CalendarHoliday, holidays, ("date", "name"))
+    if working_days is not None:
+        _replace(
+            calendar,
+            calendar.working_days.all(),
+            CalendarWorkingDay,
+            working_days,
+            ("date", "name"),
+        )
+    return calendar
+
+
+def _replace(calendar, current, model, items, fields) -> None:
+    """Replace a calendar's children, keeping rows that did not change (a quieter audit trail)."""
+    key = lambda obj: tuple(obj[f] if isinstance(obj, Mapping) else getattr(obj, f) for f in fields)  # noqa: E731
+    existing = {key(row): row for row in current}
+    wanted = {key(item): item for item in items}
+    for k, row in existing.items():
+        if k not in wanted:
+            row.delete()
+    for k, item in wanted.items():
+        if k in existing:
+            continue
+        row = model(
+            tenant_id=calendar.tenant_id,
+            calendar=calendar,
+            **{f: item[f] for f in fields if f in item},
+        )
+        if "name" in item:
+            row.name = item["name"]
+        row.save()

@@ -1,0 +1,292 @@
+"""The agreement lifecycle: submit, withdraw, approve, activate, terminate, expire, new version."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ..choices import TICKET_KINDS, AgreementStatus, Side
+from ..diff import build_snapshot
+from ..models import (
+    Agreement,
+    AgreementApproval,
+)
+from .editing import (
+    COPIED_AGREEMENT_FIELDS,
+    _claim,
+    _prefixed,
+    _set_metric_tiers,
+    _set_services,
+    _validate,
+)
+
+
+def _transition(
+    agreement: Agreement, lock_version: int | None, allowed: Iterable[str], action
+) -> Agreement:
+    fresh = _claim(agreement, lock_version)
+    if fresh.status not in allowed:
+        raise ValidationError(
+            _("Cannot %(action)s agreement %(ref)s v%(version)s: it is %(status)s.")
+            % {
+                "action": action,
+                "ref": fresh.reference,
+                "version": fresh.version,
+                "status": fresh.get_status_display(),
+            },
+            code="invalid_transition",
+        )
+    return fresh
+
+
+def completeness_errors(agreement: Agreement) -> list[str]:
+    """What a draft still lacks before it can go to review."""
+    errors = []
+    if not agreement.effective_from:
+        errors.append(str(_("Set the date from which the agreement is in force.")))
+    if not agreement.service_links.exists():
+        errors.append(str(_("Choose at least one service.")))
+    if not agreement.tiers.exists():
+        errors.append(str(_("Define at least one priority tier.")))
+    if not agreement.metrics.exists():
+        errors.append(str(_("Define at least one metric.")))
+    orphans = (
+        agreement.metrics.filter(kind__in=TICKET_KINDS)
+        .exclude(tier_links__isnull=False)
+        .values_list("name", flat=True)
+    )
+    for name in orphans:
+        errors.append(
+            str(
+                _("Metric '%(name)s' is measured from tickets: choose at least one priority tier.")
+                % {"name": name}
+            )
+        )
+    if agreement.tiers.filter(calendar__isnull=True).exists() and not agreement.default_calendar_id:
+        errors.append(
+            str(_("Choose the agreement's service window (tiers without their own window use it)."))
+        )
+    try:
+        agreement.full_clean()
+    except ValidationError as error:
+        errors += _prefixed(error, str(_("Agreement")))
+    return errors
+
+
+@transaction.atomic
+def submit(agreement: Agreement, lock_version: int | None = None) -> Agreement:
+    """draft -> in review, once the draft is complete."""
+    fresh = _transition(agreement, lock_version, [AgreementStatus.DRAFT], _("submit"))
+    errors = completeness_errors(fresh)
+    if errors:
+        raise ValidationError(errors, code="incomplete")
+    fresh.status = AgreementStatus.IN_REVIEW
+    fresh.submitted_at = timezone.now()
+    fresh.save()
+    return fresh
+
+
+@transaction.atomic
+def withdraw(agreement: Agreement, lock_version: int | None = None) -> Agreement:
+    """in review -> draft again (to change it); approvals given so far are dropped."""
+    fresh = _transition(agreement, lock_version, [AgreementStatus.IN_REVIEW], _("withdraw"))
+    for approval in fresh.approvals.all():
+        approval.delete()
+    fresh.status = AgreementStatus.DRAFT
+    fresh.submitted_at = None
+    fresh.save()
+    return fresh
+
+
+@transaction.atomic
+def approve(
+    agreement: Agreement,
+    *,
+    side: str,
+    user=None,
+    name: str = "",
+    comment: str = "",
+    lock_version: int | None = None,
+) -> AgreementApproval:
+    """Record one side's approval (who, when) of an agreement in review."""
+    if side not in Side.values:
+        raise ValidationError({"side": _("Side must be provider or customer.")})
+    fresh = _transition(agreement, lock_version, [AgreementStatus.IN_REVIEW], _("approve"))
+    previous = fresh.approvals.filter(side=side).first()
+    if previous is not None:
+        raise ValidationError(
+            {
+                "side": _("The %(side)s side already approved (%(name)s, %(at)s).")
+                % {
+                    "side": Side(side).label,
+                    "name": previous.name,
+                    "at": f"{previous.at:%Y-%m-%d %H:%M}",
+                }
+            }
+        )
+    if not name and user is not None:
+        name = user.get_full_name() or user.email or user.get_username()
+    if not name:
+        raise ValidationError({"name": _("Name the person who approves.")})
+    approval = AgreementApproval(
+        tenant_id=fresh.tenant_id,
+        agreement=fresh,
+        side=side,
+        approved_by=user,
+        name=name,
+        comment=comment,
+    )
+    _validate(approval)
+    approval.save()
+    return approval
+
+
+@transaction.atomic
+def activate(agreement: Agreement, lock_version: int | None = None) -> Agreement:
+    """in review -> active once both sides approved. A version it supersedes ends the day before."""
+    fresh = _transition(agreement, lock_version, [AgreementStatus.IN_REVIEW], _("activate"))
+    approved = set(fresh.approvals.values_list("side", flat=True))
+    missing = [side for side in Side.values if side not in approved]
+    if missing:
+        raise ValidationError(
+            _("Both sides must approve before activation; missing: %(sides)s.")
+            % {"sides": ", ".join(str(Side(side).label) for side in missing)},
+            code="approval_missing",
+        )
+    if not fresh.effective_from:
+        raise ValidationError(
+            {"effective_from": _("Set the date from which the agreement is in force.")}
+        )
+    previous = fresh.supersedes
+    if previous is not None:
+        previous = Agreement.objects.select_for_update().get(pk=previous.pk)
+    if previous is not None and previous.status == AgreementStatus.ACTIVE:
+        if fresh.effective_from <= previous.effective_from:
+            raise ValidationError(
+                {
+                    "effective_from": _(
+                        "Version %(new)s must start after version %(old)s (in force from %(date)s)."
+                    )
+                    % {
+                        "new": fresh.version,
+                        "old": previous.version,
+                        "date": previous.effective_from,
+                    }
+                }
+            )
+        last_day = fresh.effective_from - dt.timedelta(days=1)
+        previous.status = AgreementStatus.SUPERSEDED
+        if previous.effective_to is None or previous.effective_to > last_day:
+            previous.effective_to = last_day
+        previous.lock_version += 1
+        previous.save()
+    fresh.status = AgreementStatus.ACTIVE
+    fresh.activated_at = timezone.now()
+    fresh.save()
+    fresh.snapshot = build_snapshot(fresh)  # after the status change, so it says "active"
+    fresh.save(update_fields=["snapshot"])
+    return fresh
+
+
+@transaction.atomic
+def terminate(agreement: Agreement, *, reason: str, lock_version: int | None = None) -> Agreement:
+    """active -> terminated early, with a reason; it is no longer in force after today."""
+    if not reason or not reason.strip():
+        raise ValidationError({"reason": _("Give the reason for terminating the agreement.")})
+    fresh = _transition(agreement, lock_version, [AgreementStatus.ACTIVE], _("terminate"))
+    _end(fresh, AgreementStatus.TERMINATED, reason.strip())
+    return fresh
+
+
+@transaction.atomic
+def expire(agreement: Agreement, lock_version: int | None = None) -> Agreement:
+    """active -> expired (its end date passed, or ended by hand)."""
+    fresh = _transition(agreement, lock_version, [AgreementStatus.ACTIVE], _("expire"))
+    _end(fresh, AgreementStatus.EXPIRED, "")
+    return fresh
+
+
+def _end(agreement: Agreement, status: str, reason: str) -> None:
+    today = timezone.localdate()
+    if agreement.effective_from and agreement.effective_from <= today:
+        if agreement.effective_to is None or agreement.effective_to > today:
+            agreement.effective_to = today
+    agreement.status = status
+    agreement.ended_at = timezone.now()
+    agreement.end_reason = reason
+    agreement.save()
+
+
+@transaction.atomic
+def expire_due(today: dt.date | None = None) -> int:
+    """Expire the active agreements of the open tenant whose end date has passed."""
+    today = today or timezone.localdate()
+    due = Agreement.objects.filter(status=AgreementStatus.ACTIVE, effective_to__lt=today)
+    count = 0
+    for agreement in due:
+        expire(agreement)
+        count += 1
+    return count
+
+
+@transaction.atomic
+def new_version(agreement: Agreement, lock_version: int | None = None) -> Agreement:
+    """Copy an active agreement with all its parts into a new draft (version + 1) that supersedes it."""
+    fresh = _transition(
+        agreement, lock_version, [AgreementStatus.ACTIVE], _("create a new version of")
+    )
+    pending = Agreement.objects.filter(
+        family=fresh.family, status__in=[AgreementStatus.DRAFT, AgreementStatus.IN_REVIEW]
+    ).first()
+    if pending is not None:
+        raise ValidationError(
+            _("Version %(version)s of this agreement is already being prepared (%(status)s).")
+            % {"version": pending.version, "status": pending.get_status_display()},
+            code="pending_version",
+        )
+    latest = Agreement.objects.filter(family=fresh.family).aggregate(models.Max("version"))[
+        "version__max"
+    ]
+    copy = Agreement(
+        tenant_id=fresh.tenant_id, family=fresh.family, supersedes=fresh, version=latest + 1
+    )
+    for name in COPIED_AGREEMENT_FIELDS:
+        setattr(copy, name, getattr(fresh, name))
+    # Suggest a start after the old version's; the manager sets the real date before review.
+    copy.effective_from = max(timezone.localdate(), fresh.effective_from + dt.timedelta(days=1))
+    if copy.effective_to and copy.effective_to <= copy.effective_from:
+        copy.effective_to = None
+    try:
+        copy.save()
+    except IntegrityError as error:  # a concurrent new_version won the race for the number
+        raise ValidationError(
+            _("Another new version was just created; reload the agreement.")
+        ) from error
+    _set_services(copy, fresh.services.all())
+    tier_map = {}
+    for tier in fresh.tiers.all():
+        old_pk = tier.pk
+        tier.pk = tier.id = None
+        tier.agreement, tier.tenant_id = copy, copy.tenant_id
+        tier._state.adding = True
+        tier.save()
+        tier_map[old_pk] = tier
+    for metric in fresh.metrics.prefetch_related("tier_links"):
+        tier_ids = [link.tier_id for link in metric.tier_links.all()]
+        metric.pk = metric.id = None
+        metric.agreement = copy
+        metric._state.adding = True
+        metric.save()
+        _set_metric_tiers(metric, [tier_map[pk] for pk in tier_ids])
+    for section in ("exclusions", "recipients"):
+        for part in getattr(fresh, section).all():
+            part.pk = part.id = None
+            part.agreement = copy
+            part._state.adding = True
+            part.save()
+    return copy

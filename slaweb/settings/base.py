@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "slaweb.tenancy",
+    "slaweb.mail",
     "agreements",
     "metrics",
 ]
@@ -142,7 +143,10 @@ CELERY_TASK_ACKS_LATE = False
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Queue again outbox mail whose task was lost; fail stale claims (slaweb/mail).
+    "mail.dispatch_outbox": {"task": "mail.dispatch_outbox", "schedule": 60.0},
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

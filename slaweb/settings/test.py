@@ -16,3 +16,5 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 # Concurrent test runs on one machine need their own test databases.
 DATABASES["owner"]["TEST"] = {"NAME": env("SLAWEB_TEST_DB", "test_slaweb")}  # noqa: F405
+# Each test run has its own Celery queue too, so one run's worker never takes another's tasks.
+CELERY_TASK_DEFAULT_QUEUE = env("SLAWEB_TEST_DB", "test_slaweb")

@@ -77,7 +77,12 @@ def _on_delete(sender, instance, **kwargs):
 def _is_audited(model) -> bool:
     from .models import AuditEvent, TenantOwned
 
-    return issubclass(model, TenantOwned) and model is not AuditEvent and not model._meta.abstract
+    return (
+        issubclass(model, TenantOwned)
+        and model is not AuditEvent
+        and not model._meta.abstract
+        and getattr(model, "audited", True)  # e.g. the mail outbox, its own log
+    )
 
 
 def connect_signals() -> None:

@@ -2,6 +2,7 @@
 child factory copies its parent's tenant."""
 
 from . import agreements  # noqa: F401, E402 - registers the agreements factories
+from . import mail  # noqa: F401, E402 - registers the outbox factories
 from .base import TenantOwnedFactory
 from .tenancy import (
     ApiTokenFactory,

@@ -1,7 +1,110 @@
-from django import forms
-from django.utils.translation import gettext_lazy as _
+"""Forms of the tenancy pages, and the base forms of every tenant form.
 
-from .models import AuditEvent, Membership, Role
+`TenantForm` / `TenantModelForm` narrow every ModelChoiceField and
+ModelMultipleChoiceField whose model is a TenantOwned model to one tenant, in one place:
+
+- the form takes `tenant=` (a Tenant or its id; default: the open tenant context);
+- when the form is built, each such field starts with all of the tenant's rows (with the
+  model field's limit_choices_to); a subclass's __init__ may narrow further
+  (`self.fields["customer"].queryset = self.fields["customer"].queryset.filter(archived=False)`)
+  or assign a queryset of its own;
+- after the whole __init__ chain has run (a metaclass __call__), the tenant filter is
+  applied once more to whatever queryset each field then has, so a hand-written queryset
+  can never offer or accept another tenant's row;
+- model fields pointing at tenant models need no SafeModelChoiceField: the metaclass
+  builds them with a none() placeholder (scoped managers refuse class-level querysets);
+- TenantModelForm sets the instance's tenant on create.
+"""
+
+from django import forms
+from django.forms.forms import DeclarativeFieldsMetaclass
+from django.forms.models import ModelFormMetaclass, apply_limit_choices_to_to_formfield
+from django.utils.translation import gettext_lazy as _
+from django_scopes.manager import DisabledQuerySet
+
+from .context import TenantContextError, current_tenant_id
+from .models import AuditEvent, Membership, Role, TenantOwned, tenant_rows
+
+
+def _tenant_choice_fields(fields):
+    for name, field in fields.items():
+        if isinstance(field, forms.ModelChoiceField) and field.queryset is not None:
+            if issubclass(field.queryset.model, TenantOwned):
+                yield name, field
+
+
+def _make_class_querysets_safe(base_fields):
+    # A scoped manager outside a scope gives a queryset that refuses even the
+    # deepcopy each form instance makes; none() is a plain, safe placeholder.
+    for _name, field in _tenant_choice_fields(base_fields):
+        if isinstance(field.queryset, DisabledQuerySet):
+            field.queryset = field.queryset.none()
+
+
+class _NarrowAfterInit:
+    def __new__(mcs, name, bases, attrs):
+        cls = super().__new__(mcs, name, bases, attrs)
+        _make_class_querysets_safe(cls.base_fields)
+        return cls
+
+    def __call__(cls, *args, **kwargs):
+        form = super().__call__(*args, **kwargs)
+        form._narrow_to_tenant()
+        return form
+
+
+class TenantFormMetaclass(_NarrowAfterInit, DeclarativeFieldsMetaclass):
+    pass
+
+
+def _safe_formfield_callback(callback):
+    def formfield(db_field, **kwargs):
+        model = db_field.related_model if db_field.is_relation else None
+        if model is not None and issubclass(model, TenantOwned):
+            kwargs.setdefault("queryset", model._default_manager.none())
+        return callback(db_field, **kwargs) if callback else db_field.formfield(**kwargs)
+
+    formfield._tenant_safe = True
+    return formfield
+
+
+class TenantModelFormMetaclass(_NarrowAfterInit, ModelFormMetaclass):
+    def __new__(mcs, name, bases, attrs):
+        meta = attrs.get("Meta")
+        callback = getattr(meta, "formfield_callback", None)
+        if meta is not None and not getattr(callback, "_tenant_safe", False):
+            meta.formfield_callback = _safe_formfield_callback(callback)
+        return super().__new__(mcs, name, bases, attrs)
+
+
+class TenantFormMixin:
+    def __init__(self, *args, tenant=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if tenant is None:
+            tenant = current_tenant_id()
+        if tenant is None:
+            raise TenantContextError(f"{type(self).__name__} needs a tenant")
+        self.tenant_id = tenant if isinstance(tenant, int) else tenant.pk
+        for _name, field in _tenant_choice_fields(self.fields):
+            field.queryset = tenant_rows(field.queryset.model, self.tenant_id)
+            apply_limit_choices_to_to_formfield(field)
+
+    def _narrow_to_tenant(self):
+        for _name, field in _tenant_choice_fields(self.fields):
+            field.queryset = tenant_rows(field.queryset, self.tenant_id)
+
+
+class TenantForm(TenantFormMixin, forms.Form, metaclass=TenantFormMetaclass):
+    """A plain form whose model choice fields offer and accept the tenant's rows only."""
+
+
+class TenantModelForm(TenantFormMixin, forms.ModelForm, metaclass=TenantModelFormMetaclass):
+    """A model form whose related-object fields offer and accept the tenant's rows only."""
+
+    def __init__(self, *args, tenant=None, **kwargs):
+        super().__init__(*args, tenant=tenant, **kwargs)
+        if isinstance(self.instance, TenantOwned) and self.instance.tenant_id is None:
+            self.instance.tenant_id = self.tenant_id
 
 
 class AddMemberForm(forms.Form):
@@ -18,7 +121,7 @@ class MembershipChoiceField(forms.ModelChoiceField):
         return f"{obj.user.email} ({obj.get_role_display()})"
 
 
-class TokenForm(forms.Form):
+class TokenForm(TenantForm):
     name = forms.CharField(
         label=_("Name"), max_length=100, help_text=_("What the token is for, e.g. “ticket sync”.")
     )
@@ -28,11 +131,10 @@ class TokenForm(forms.Form):
         help_text=_("The token has this member's role."),
     )
 
-    def __init__(self, *args, tenant, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["membership"].queryset = Membership.objects.filter(
-            tenant=tenant
-        ).select_related("user")
+        membership = self.fields["membership"]
+        membership.queryset = membership.queryset.select_related("user")
 
 
 class AuditFilterForm(forms.Form):

@@ -98,6 +98,26 @@ class TenantOwned(models.Model):
         super().save(*args, **kwargs)
 
 
+def tenant_rows(model_or_queryset, tenant):
+    """The one narrowing used by the page, form and API bases: rows of `tenant` only.
+
+    Takes a model, a manager or a queryset; `tenant` is a Tenant or its id; None gives no
+    rows (fail closed).
+    """
+    if isinstance(model_or_queryset, models.Manager):
+        model_or_queryset = model_or_queryset.all()
+    if isinstance(model_or_queryset, models.QuerySet):
+        queryset = model_or_queryset
+    elif tenant is None:
+        return model_or_queryset._default_manager.none()
+    else:
+        queryset = model_or_queryset._default_manager.all()
+    if tenant is None:
+        return queryset.none()
+    tenant_id = tenant if isinstance(tenant, int) else tenant.pk
+    return queryset.filter(tenant_id=tenant_id)
+
+
 class Membership(TenantOwned):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import connection
-from django.http import Http404, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,34 +16,16 @@ from django_scopes import scopes_disabled
 from . import services
 from .forms import AddMemberForm, AuditFilterForm, ChangeRoleForm, TokenForm
 from .models import ApiToken, AuditEvent, Membership, Role
+from .pages import TenantAccessMixin, TenantPageMixin
 
 
 def tenant_url(request, name: str, *args) -> str:
     return reverse(name, args=[request.tenant.slug, *args])
 
 
-class TenantViewMixin:
-    """Base of every tenant page: the middleware resolved tenant and membership;
-    reads need `read_role`, other methods `write_role` (403 for members without it)."""
-
-    read_role = Role.VIEWER
-    write_role = Role.MANAGER
-
-    def dispatch(self, request, *args, **kwargs):
-        if getattr(request, "membership", None) is None:
-            raise Http404
-        required = (
-            self.read_role if request.method in ("GET", "HEAD", "OPTIONS") else self.write_role
-        )
-        if not request.membership.has_role(required):
-            raise PermissionDenied
-        kwargs.pop("tenant_slug", None)
-        return super().dispatch(request, *args, **kwargs)
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["can_write"] = self.request.membership.has_role(self.write_role)
-        return context
+class TenantViewMixin(TenantAccessMixin):
+    """Deprecated: access checks without the scoped queryset. Use
+    slaweb.tenancy.pages.TenantPageMixin; this goes once no page uses it."""
 
 
 @login_required
@@ -60,18 +42,19 @@ def home(request):
     return render(request, "tenancy/home.html", {"memberships": memberships})
 
 
-class DashboardView(TenantViewMixin, TemplateView):
+class DashboardView(TenantPageMixin, TemplateView):
     template_name = "tenancy/dashboard.html"
 
 
-class MembersView(TenantViewMixin, ListView):
+class MembersView(TenantPageMixin, ListView):
     read_role = Role.ADMIN
     write_role = Role.ADMIN
+    model = Membership
     template_name = "tenancy/members.html"
     paginate_by = 50
 
-    def get_queryset(self):
-        return Membership.objects.select_related("user").order_by("user__email")
+    def scope_queryset(self, queryset):
+        return queryset.select_related("user").order_by("user__email")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -95,11 +78,12 @@ class MembersView(TenantViewMixin, ListView):
         return self.render_to_response(self.get_context_data(form=form), status=400)
 
 
-class MemberRoleView(TenantViewMixin, View):
+class MemberRoleView(TenantPageMixin, View):
     read_role = write_role = Role.ADMIN
+    model = Membership
 
     def post(self, request, pk):
-        membership = get_object_or_404(Membership, pk=pk)
+        membership = self.get_object()
         form = ChangeRoleForm(request.POST)
         if not form.is_valid():
             messages.error(request, _("Choose a valid role."))
@@ -112,11 +96,12 @@ class MemberRoleView(TenantViewMixin, View):
         return redirect(tenant_url(request, "tenancy:members"))
 
 
-class MemberRemoveView(TenantViewMixin, View):
+class MemberRemoveView(TenantPageMixin, View):
     read_role = write_role = Role.ADMIN
+    model = Membership
 
     def post(self, request, pk):
-        membership = get_object_or_404(Membership, pk=pk)
+        membership = self.get_object()
         try:
             services.remove_member(membership)
             messages.success(request, _("Member removed."))
@@ -125,15 +110,14 @@ class MemberRemoveView(TenantViewMixin, View):
         return redirect(tenant_url(request, "tenancy:members"))
 
 
-class TokensView(TenantViewMixin, ListView):
+class TokensView(TenantPageMixin, ListView):
     read_role = write_role = Role.ADMIN
+    model = ApiToken
     template_name = "tenancy/tokens.html"
     paginate_by = 50
 
-    def get_queryset(self):
-        return ApiToken.objects.select_related("membership__user").order_by(
-            "revoked_at", "-created_at"
-        )
+    def scope_queryset(self, queryset):
+        return queryset.select_related("membership__user").order_by("revoked_at", "-created_at")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -157,24 +141,25 @@ class TokensView(TenantViewMixin, ListView):
         )
 
 
-class TokenRevokeView(TenantViewMixin, View):
+class TokenRevokeView(TenantPageMixin, View):
     read_role = write_role = Role.ADMIN
+    model = ApiToken
 
     def post(self, request, pk):
-        token = get_object_or_404(ApiToken, pk=pk)
+        token = self.get_object()
         token.revoke()
         messages.success(request, _("Token “%(name)s” was revoked.") % {"name": token.name})
         return redirect(tenant_url(request, "tenancy:tokens"))
 
 
-class AuditView(TenantViewMixin, ListView):
+class AuditView(TenantPageMixin, ListView):
     read_role = write_role = Role.ADMIN
+    model = AuditEvent
     template_name = "tenancy/audit.html"
     paginate_by = 50
 
-    def get_queryset(self):
+    def scope_queryset(self, queryset):
         self.filter_form = AuditFilterForm(self.request.GET or None)
-        queryset = AuditEvent.objects.all()
         if self.filter_form.is_valid():
             queryset = self.filter_form.apply(queryset)
         return queryset

@@ -5,29 +5,66 @@ from __future__ import annotations
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.relations import ManyRelatedField, RelatedField
 
-from ..models import TenantOwned
+from ..models import TenantOwned, tenant_rows
+from .authentication import TenantTokenAuthentication
+from .permissions import TenantRolePermission
 
 
 class TenantScopedViewSetMixin:
     """Builds the queryset from `model`, filtered by the request's tenant.
 
-    Subclasses customise with `scope_queryset(queryset)` (select_related, annotations,
-    extra filters); overriding get_queryset is refused at class creation.
+    What a subclass may do:
+    - set `model` (required) and override `scope_queryset(queryset)` for select_related,
+      annotations and extra filters; the tenant filter is applied before it;
+    - set `read_role` / `write_role` (see TenantRolePermission);
+    - add permission classes with `extra_permission_classes = (MyPermission,)`: they are
+      checked after the base's TenantRolePermission, which can never be removed.
+
+    What it may not do (refused with TypeError when the class is created, as PostHog's
+    TeamAndOrgViewSetMixin does): define get_queryset, queryset, get_object,
+    get_permissions, permission_classes, get_authenticators or authentication_classes.
+    Authentication is always the tenant token resolved by TenantMiddleware.
     """
 
     model: type[TenantOwned]
+    extra_permission_classes: tuple = ()
+
+    PROTECTED = (
+        "get_queryset",
+        "queryset",
+        "get_object",
+        "get_permissions",
+        "permission_classes",
+        "get_authenticators",
+        "authentication_classes",
+    )
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        if "get_queryset" in cls.__dict__ or "queryset" in cls.__dict__:
+        overridden = [name for name in cls.PROTECTED if name in cls.__dict__]
+        if overridden:
             raise TypeError(
-                f"{cls.__name__}: set `model` and override scope_queryset(), not get_queryset/queryset"
+                f"{cls.__name__} overrides {', '.join(overridden)}: set `model`, override "
+                "scope_queryset() and add permissions with extra_permission_classes instead"
             )
+
+    def get_authenticators(self):
+        return [TenantTokenAuthentication()]
+
+    def get_permissions(self):
+        return [TenantRolePermission()] + [
+            permission() for permission in self.extra_permission_classes
+        ]
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return self.model.objects.none()
-        return self.scope_queryset(self.model.objects.filter(tenant=self.request.tenant))
+        return self.scope_queryset(tenant_rows(self.model, self.request.tenant))
+
+    def get_object(self):
+        # DRF's lookup on get_queryset() (so 404 for other tenants' rows) with object
+        # permissions; defined here only so that subclasses cannot replace it.
+        return super().get_object()
 
     def scope_queryset(self, queryset):
         return queryset
@@ -67,11 +104,7 @@ class TenantScopedSerializer(serializers.ModelSerializer):
             if isinstance(relation, RelatedField) and not relation.read_only:
                 model = relation.queryset.model
                 if issubclass(model, TenantOwned):
-                    relation.queryset = (
-                        model.objects.none()
-                        if tenant is None
-                        else model.objects.filter(tenant=tenant)
-                    )
+                    relation.queryset = tenant_rows(model, tenant)
         return fields
 
     def _tenant(self):

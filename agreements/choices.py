@@ -101,6 +101,21 @@ class Direction(models.TextChoices):
 class MeasurementPeriod(models.TextChoices):
     MONTH = "month", _("month")
     QUARTER = "quarter", _("quarter")
+    YEAR = "year", _("year")
+
+
+class TicketKind(models.TextChoices):
+    INCIDENT = "incident", _("incident")
+    SERVICE_REQUEST = "service_request", _("service request")
+    QUESTION = "question", _("question")
+    COMPLAINT = "complaint", _("complaint")
+
+
+class ClockStop(models.TextChoices):
+    """Which event stops a resolution clock."""
+
+    RESOLVED = "resolved", _("resolution")
+    WORKAROUND = "workaround", _("workaround or resolution, whichever comes first")
 
 
 # Per ticket, judged against a time threshold; these have an attainment goal.

@@ -270,6 +270,9 @@ class MetricNestedSerializer(ModelCleanSerializer):
             "provider_responsible",
             "customer_responsible",
             "period",
+            "ticket_kinds",
+            "ticket_categories",
+            "clock_stop",
             "order",
         ]
         validators: list = []
@@ -393,6 +396,7 @@ class AgreementSerializer(ModelCleanSerializer):
             "credit_cap_percent",
             "escalation_consecutive_breaches",
             "escalation_plan_due_days",
+            "escalation_counts_warnings",
             "maintenance_notice_hours",
             "report_day_of_month",
             "tiers",
@@ -606,6 +610,9 @@ class MetricDefinitionSerializer(ModelCleanSerializer):
             "provider_responsible",
             "customer_responsible",
             "period",
+            "ticket_kinds",
+            "ticket_categories",
+            "clock_stop",
             "order",
         ]
         read_only_fields = ["id"]

@@ -210,6 +210,11 @@ class Agreement(TimeStamped, TenantOwned):
         default=15,
         validators=[MinValueValidator(1), MaxValueValidator(365)],
     )
+    escalation_counts_warnings = models.BooleanField(
+        _("warnings count towards escalation"),
+        default=False,
+        help_text=_("Count periods with a missed target (warning), not only breaches."),
+    )
     maintenance_notice_hours = models.PositiveSmallIntegerField(
         _("planned maintenance notice (hours)"), default=24, validators=[MaxValueValidator(24 * 90)]
     )

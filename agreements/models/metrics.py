@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import Decimal
 
+from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -17,9 +18,11 @@ from ..choices import (
     SATISFACTION_SCALE,
     TICKET_KINDS,
     TIME_KINDS,
+    ClockStop,
     Direction,
     MeasurementPeriod,
     MetricKind,
+    TicketKind,
     default_direction,
 )
 from .agreement import AgreementPart, PriorityTier
@@ -88,6 +91,30 @@ class MetricDefinition(AgreementPart):
         choices=MeasurementPeriod.choices,
         default=MeasurementPeriod.MONTH,
     )
+    ticket_kinds = ArrayField(
+        models.CharField(max_length=20, choices=TicketKind.choices),
+        verbose_name=_("ticket kinds"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "Metrics over tickets: the kinds of ticket counted (empty: every kind). "
+            "Complaint handling timeliness is a response-time metric over complaints."
+        ),
+    )
+    ticket_categories = ArrayField(
+        models.CharField(max_length=100),
+        verbose_name=_("ticket categories"),
+        default=list,
+        blank=True,
+        help_text=_("Metrics over tickets: the categories counted (empty: every category)."),
+    )
+    clock_stop = models.CharField(
+        _("resolution clock stops at"),
+        max_length=12,
+        choices=ClockStop.choices,
+        default=ClockStop.RESOLVED,
+        help_text=_("Resolution time: whether a workaround meets the target."),
+    )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
     class Meta:
@@ -137,8 +164,38 @@ class MetricDefinition(AgreementPart):
             errors["attainment_goal_percent"] = _(
                 "The attainment goal must be more than 0 and at most 100 %."
             )
+        errors.update(self._ticket_filter_errors())
         if errors:
             raise ValidationError(errors)
+
+    def _ticket_filter_errors(self) -> dict:
+        errors = {}
+        if self.kind and self.kind not in TICKET_KINDS:
+            if self.ticket_kinds:
+                errors["ticket_kinds"] = _("Only a metric measured from tickets has ticket kinds.")
+            if self.ticket_categories:
+                errors["ticket_categories"] = _(
+                    "Only a metric measured from tickets has ticket categories."
+                )
+        if (
+            self.kind
+            and self.kind != MetricKind.RESOLUTION_TIME
+            and self.clock_stop == ClockStop.WORKAROUND
+        ):
+            errors["clock_stop"] = _("Only a resolution-time metric can be met by a workaround.")
+        if len(set(self.ticket_kinds or [])) != len(self.ticket_kinds or []):
+            errors["ticket_kinds"] = _("Each ticket kind may be chosen once.")
+        categories = [c.strip() for c in self.ticket_categories or []]
+        if any(not c for c in categories):
+            errors["ticket_categories"] = _("A ticket category cannot be empty.")
+        self.ticket_categories = categories
+        return errors
+
+    def covers_ticket(self, kind: str, category: str) -> bool:
+        """Whether a ticket of this kind and category counts for this metric (tiers aside)."""
+        return (not self.ticket_kinds or kind in self.ticket_kinds) and (
+            not self.ticket_categories or category in self.ticket_categories
+        )
 
     def _value_range_errors(self, target: Decimal, minimum: Decimal) -> dict:
         if self.kind in PERCENT_KINDS:

@@ -47,6 +47,9 @@ METRIC_FIELDS = (
     "provider_responsible",
     "customer_responsible",
     "period",
+    "ticket_kinds",
+    "ticket_categories",
+    "clock_stop",
     "order",
 )
 EXCLUSION_FIELDS = ("kind", "description")
@@ -73,6 +76,7 @@ COPIED_AGREEMENT_FIELDS = (
     "credit_cap_percent",
     "escalation_consecutive_breaches",
     "escalation_plan_due_days",
+    "escalation_counts_warnings",
     "maintenance_notice_hours",
     "report_day_of_month",
 )

@@ -1,0 +1,261 @@
+"""Dispatch: due campaigns are claimed, a round is created with one invitation per
+recipient (or a skip with the reason), and each mail goes through the outbox.
+
+Exactly once: the claim (conditional UPDATE of next_run_at), the round, the invitations
+and the outbox rows are written in one transaction; the round is unique per period, the
+invitation per round and contact, and the outbox key per invitation (and reminder).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+
+from agreements.choices import EmailStatus
+from agreements.models import Contact
+from slaweb.mail import services as mail
+from slaweb.tenancy.context import tenant_context
+from slaweb.tenancy.models import Tenant
+
+from ..choices import InvitationStatus, SkipReason, Trigger
+from ..models import Campaign, Invitation, Round
+from .links import answer_url, issue_link, unsubscribe_url
+from .schedule import next_run_after, period_for_run
+from .workdays import add_working_days
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "claim_and_run_due",
+    "dispatch_due_campaigns",
+    "mark_bounced",
+    "next_run_after",
+    "opt_out",
+    "period_for_run",
+    "run_campaign",
+    "send_reminders",
+]
+
+
+def dispatch_due_campaigns(now: datetime | None = None) -> int:
+    """Beat entry: every tenant in its own scope (RLS stays on); returns rounds created."""
+    now = now or timezone.now()
+    created = 0
+    for tenant_id in Tenant.objects.order_by("pk").values_list("pk", flat=True):
+        with tenant_context(tenant_id):
+            created += claim_and_run_due(now)
+    return created
+
+
+def claim_and_run_due(now: datetime) -> int:
+    """Claim each due campaign of the open tenant and run it, one transaction each."""
+    created = 0
+    due = list(
+        Campaign.objects.filter(active=True, next_run_at__lte=now).values_list("pk", "next_run_at")
+    )
+    for pk, scheduled in due:
+        try:
+            with transaction.atomic():
+                campaign = Campaign.objects.select_related(
+                    "agreement__default_calendar", "customer", "questionnaire"
+                ).get(pk=pk)
+                following = (
+                    None if campaign.trigger == Trigger.ONCE else next_run_after(campaign, now)
+                )
+                claimed = Campaign.objects.filter(pk=pk, next_run_at=scheduled).update(
+                    next_run_at=following, active=campaign.trigger != Trigger.ONCE
+                )
+                if claimed:
+                    run_campaign(campaign, scheduled, now)
+                    created += 1
+        except Exception:  # one broken campaign must not stop the others; retried next beat
+            log.exception("survey campaign %s failed to run", pk)
+    return created
+
+
+def run_campaign(campaign: Campaign, scheduled: datetime, now: datetime | None = None) -> Round:
+    """Create the round of the run and invite every eligible recipient."""
+    now = now or timezone.now()
+    start, end = period_for_run(campaign, scheduled)
+    with transaction.atomic():
+        round_, created = Round.objects.get_or_create(
+            campaign=campaign,
+            period_start=start,
+            period_end=end,
+            defaults={
+                "questionnaire": campaign.questionnaire,
+                "opens_at": now,
+                "closes_at": add_working_days(
+                    campaign.calendar(), now, campaign.answer_window_days
+                ),
+            },
+        )
+        if created:
+            _invite(campaign, round_, now)
+    return round_
+
+
+def _invite(campaign: Campaign, round_: Round, now: datetime) -> None:
+    contacts = list(
+        Contact.objects.filter(pk__in=campaign.recipient_links.values("contact_id")).order_by("pk")
+    )
+    recent = set(
+        Invitation.objects.filter(
+            contact_id__in=[c.pk for c in contacts],
+            created_at__gte=now - timedelta(days=campaign.fatigue_days),
+        )
+        .exclude(status=InvitationStatus.SKIPPED)
+        .values_list("contact_id", flat=True)
+    )
+    invitations = [
+        Invitation(
+            tenant_id=campaign.tenant_id,
+            round=round_,
+            contact=contact,
+            language=contact.language,
+            **_skip(contact, recent),
+        )
+        for contact in contacts
+    ]
+    Invitation.objects.bulk_create(invitations)
+    for invitation in invitations:
+        if invitation.status != InvitationStatus.SKIPPED:
+            send_invitation(invitation, campaign, round_)
+
+
+def _skip(contact: Contact, recent: set[int]) -> dict:
+    reason = ""
+    if contact.archived:
+        reason = SkipReason.ARCHIVED
+    elif contact.email_status == EmailStatus.OPTED_OUT:
+        reason = SkipReason.OPTED_OUT
+    elif contact.email_status == EmailStatus.BOUNCED or mail.is_suppressed(contact.email):
+        reason = SkipReason.BOUNCED
+    elif contact.pk in recent:
+        reason = SkipReason.FATIGUE
+    if reason:
+        return {"status": InvitationStatus.SKIPPED, "skip_reason": reason}
+    return {"status": InvitationStatus.QUEUED}
+
+
+def subject_of(campaign: Campaign, language: str) -> str:
+    """What the survey is about: the agreement's title, else the customer's name."""
+    if campaign.agreement_id:
+        return campaign.agreement.title
+    return campaign.customer.name
+
+
+def period_label(round_: Round, language: str) -> str:
+    with translation.override(language):
+        if round_.period_start == round_.period_end:
+            return date_format(round_.period_start, "DATE_FORMAT")
+        if round_.period_start.day == 1 and round_.period_end.month == round_.period_start.month:
+            return date_format(round_.period_start, "YEAR_MONTH_FORMAT")
+        return (
+            f"{date_format(round_.period_start, 'DATE_FORMAT')} – "
+            f"{date_format(round_.period_end, 'DATE_FORMAT')}"
+        )
+
+
+def send_invitation(
+    invitation: Invitation, campaign: Campaign, round_: Round, reminder: int = 0
+) -> None:
+    """Queue the invitation's mail (or reminder number `reminder`) with a fresh link."""
+    token = issue_link(invitation)
+    tenant = Tenant.objects.get(pk=invitation.tenant_id)
+    contact = invitation.contact
+    language = invitation.language
+    closes_local = round_.closes_at.astimezone(tenant_zone(tenant)) - timedelta(seconds=1)
+    with translation.override(language):
+        closes_label = date_format(closes_local, "DATE_FORMAT")
+    key = f"survey-invitation:{invitation.pk}"
+    kind = "survey-invitation"
+    if reminder:
+        key, kind = f"survey-reminder:{invitation.pk}:{reminder}", "survey-reminder"
+    unsubscribe = unsubscribe_url(token)
+    headers = {
+        "List-Unsubscribe": f"<{unsubscribe}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
+    reply_to = ""
+    if campaign.agreement_id:
+        reply_to = campaign.agreement.provider_contact_email
+    mail.enqueue(
+        kind,
+        contact.email,
+        {
+            "contact_name": contact.name,
+            "tenant_name": tenant.name,
+            "subject": subject_of(campaign, language),
+            "period": period_label(round_, language),
+            "closes": closes_label,
+            "url": answer_url(token),
+            "unsubscribe_url": unsubscribe,
+            "anonymous": campaign.anonymous,
+        },
+        key=key,
+        language=language,
+        from_name=tenant.name[:100],
+        reply_to=reply_to,
+        headers=headers,
+        erase_body_after_send=True,
+    )
+
+
+def tenant_zone(tenant):
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(tenant.time_zone)
+
+
+def send_reminders(now: datetime | None = None) -> int:
+    """Remind the open tenant's invitees who have not answered: the k-th reminder after
+    k x N working days, at most M. Claimed with a conditional UPDATE before queuing."""
+    now = now or timezone.now()
+    sent = 0
+    rounds = Round.objects.filter(
+        opens_at__lte=now, closes_at__gt=now, campaign__reminder_max__gt=0
+    ).select_related("campaign__agreement__default_calendar", "campaign__customer")
+    for round_ in rounds:
+        campaign = round_.campaign
+        cal = campaign.calendar()
+        for k in range(1, campaign.reminder_max + 1):
+            if add_working_days(cal, round_.opens_at, campaign.reminder_after_days * k) > now:
+                break
+            with transaction.atomic():
+                pending = list(
+                    Invitation.objects.select_for_update(skip_locked=True)
+                    .filter(round=round_, status=InvitationStatus.QUEUED, reminders_sent=k - 1)
+                    .select_related("contact")
+                )
+                for invitation in pending:
+                    claimed = Invitation.objects.filter(
+                        pk=invitation.pk, status=InvitationStatus.QUEUED, reminders_sent=k - 1
+                    ).update(reminders_sent=k)
+                    if claimed and invitation.contact.can_receive_email:
+                        send_invitation(invitation, campaign, round_, reminder=k)
+                        sent += 1
+    return sent
+
+
+def mark_bounced(tenant_id: int, address: str) -> None:
+    """A permanent refusal: the tenant's contacts with that address are bounced."""
+    with tenant_context(tenant_id), transaction.atomic():
+        contacts = Contact.objects.filter(email__iexact=address)
+        ids = list(contacts.values_list("pk", flat=True))
+        contacts.update(email_status=EmailStatus.BOUNCED)
+        Invitation.objects.filter(contact_id__in=ids, status=InvitationStatus.QUEUED).update(
+            status=InvitationStatus.BOUNCED
+        )
+
+
+def opt_out(invitation: Invitation) -> None:
+    """The recipient asked for no more survey mail (RFC 8058 one-click or the page)."""
+    Contact.objects.filter(pk=invitation.contact_id).filter(
+        ~Q(email_status=EmailStatus.BOUNCED)
+    ).update(email_status=EmailStatus.OPTED_OUT)

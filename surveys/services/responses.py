@@ -1,0 +1,154 @@
+"""Answers: found by link, consumed on submit (never on opening), stored exactly once.
+
+Anonymous campaigns: the response keeps no invitation, contact or time, the invitation
+only turns "answered"; with the respondent's consent ("you may contact me") the
+response is linked. Responses and answers are written with bulk_create so no audit row
+(with its timestamp) is written for them either.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from ..choices import Channel, InvitationStatus, QuestionKind
+from ..models import Answer, Invitation, Question, Response, SurveyLink
+from .followups import open_follow_up
+from .links import digest
+
+ANSWERABLE = (InvitationStatus.QUEUED, InvitationStatus.BOUNCED)
+
+
+class LinkInvalid(Exception):
+    """Unknown, expired or already used: the page says the same calm thing for each."""
+
+
+class AlreadyAnswered(LinkInvalid):
+    pass
+
+
+@dataclass(frozen=True)
+class FoundLink:
+    tenant_id: int
+    invitation_id: int
+
+
+def find_link(token: str) -> FoundLink | None:
+    """The platform-level lookup (no tenant yet): digest -> tenant and invitation."""
+    if not token or len(token) > 100:
+        return None
+    row = (
+        SurveyLink.objects.filter(digest=digest(token))
+        .values_list("tenant_id", "invitation_id")
+        .first()
+    )
+    return FoundLink(*row) if row else None
+
+
+def find_invitation(invitation_id: int, now=None) -> Invitation:
+    """The answerable invitation (inside its tenant's context), else LinkInvalid."""
+    now = now or timezone.now()
+    invitation = (
+        Invitation.objects.select_related(
+            "round__questionnaire",
+            "round__campaign__agreement",
+            "round__campaign__customer",
+            "contact",
+        )
+        .filter(pk=invitation_id)
+        .first()
+    )
+    if invitation is None:
+        raise LinkInvalid
+    if invitation.status == InvitationStatus.ANSWERED:
+        raise AlreadyAnswered
+    if invitation.status not in ANSWERABLE or not (
+        invitation.round.opens_at <= now < invitation.round.closes_at
+    ):
+        raise LinkInvalid
+    return invitation
+
+
+def submit_response(
+    invitation: Invitation,
+    values: dict[int, object],
+    *,
+    may_contact: bool = False,
+    channel: str = Channel.WEB,
+    language: str = "",
+    entered_by=None,
+) -> Response:
+    """Store the answers (question id -> score or text) once; AlreadyAnswered otherwise.
+
+    The claim is a conditional UPDATE of the invitation: of two concurrent submits one
+    updates the row, the other waits for its lock and then finds it answered.
+    """
+    round_ = invitation.round
+    campaign = round_.campaign
+    with transaction.atomic():
+        claimed = Invitation.objects.filter(pk=invitation.pk, status__in=ANSWERABLE).update(
+            status=InvitationStatus.ANSWERED
+        )
+        if not claimed:
+            raise AlreadyAnswered
+        linked = not campaign.anonymous or may_contact
+        response = Response(
+            tenant_id=invitation.tenant_id,
+            round=round_,
+            questionnaire_id=round_.questionnaire_id,
+            invitation=invitation if linked else None,
+            contact=invitation.contact if linked else None,
+            channel=channel,
+            language=language or invitation.language,
+            may_contact=may_contact,
+            submitted_at=timezone.now() if linked else None,
+            entered_by=entered_by,
+        )
+        Response.objects.bulk_create([response])
+        questions = {
+            q.pk: q for q in Question.objects.filter(questionnaire_id=round_.questionnaire_id)
+        }
+        answers = []
+        for question_id, value in values.items():
+            question = questions[int(question_id)]
+            if value in (None, ""):
+                continue
+            if question.kind == QuestionKind.OPEN:
+                answers.append(
+                    Answer(
+                        tenant_id=response.tenant_id,
+                        response=response,
+                        question=question,
+                        text=str(value).strip(),
+                    )
+                )
+            else:
+                answers.append(
+                    Answer(
+                        tenant_id=response.tenant_id,
+                        response=response,
+                        question=question,
+                        score=int(value),
+                    )
+                )
+        Answer.objects.bulk_create(answers)
+        likert = [a.score for a in answers if a.question.kind == QuestionKind.LIKERT and a.score]
+        if linked and likert and min(likert) <= campaign.low_score_threshold:
+            open_follow_up(response, campaign, min(likert))
+        _results_changed(campaign, round_)
+    return response
+
+
+def _results_changed(campaign, round_) -> None:
+    """Tell the compliance engine the period's satisfaction changed (after commit)."""
+    if campaign.agreement_id:
+        from ..tasks import refresh_satisfaction_samples
+
+        refresh_satisfaction_samples.delay_on_commit(campaign.tenant_id, round_.pk)
+
+
+def invitation_for_link(invitation_id: int) -> Invitation | None:
+    """Any invitation of a known link (unsubscribing works after answering or expiry)."""
+    return Invitation.objects.filter(pk=invitation_id).first()

@@ -1,0 +1,141 @@
+"""The public answer page /s/<token>/ (no login). The tenant comes from the link's digest
+(SurveyLink); everything else is read inside that tenant's scope under RLS.
+
+Opening never consumes the link; submitting does (services.submit_response). Unknown,
+expired and used links get the same calm page with the same status, revealing nothing.
+"""
+
+from __future__ import annotations
+
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from slaweb.ratelimit import rate_limit
+from slaweb.tenancy.context import tenant_context
+from slaweb.tenancy.models import Tenant
+
+from . import services
+from .choices import LIKERT_LABELS, LIKERT_POINTS
+from .forms import AnswerForm
+from .services.dispatch import period_label, subject_of
+
+LANGUAGES = ("zh-hans", "en")
+ANSWER_RATE = "30/m"
+
+
+def _language(request, default: str) -> str:
+    wanted = request.GET.get("lang", "")
+    return wanted if wanted in LANGUAGES else (default if default in LANGUAGES else "zh-hans")
+
+
+def _calm(request, language: str):
+    with translation.override(language):
+        return render(request, "surveys/public/calm.html", {"language": language}, status=404)
+
+
+@require_http_methods(["GET", "POST"])
+@rate_limit(key="ip", rate=ANSWER_RATE, scope="survey")
+def answer(request, token: str):
+    found = services.find_link(token)
+    fallback = _language(request, request.LANGUAGE_CODE or "zh-hans")
+    if found is None:
+        return _calm(request, fallback)
+    with tenant_context(found.tenant_id):
+        try:
+            invitation = services.find_invitation(found.invitation_id)
+        except services.LinkInvalid:
+            return _calm(request, fallback)
+        language = _language(request, invitation.language)
+        with translation.override(language):
+            return _answer_page(request, token, invitation, language)
+
+
+def _answer_page(request, token, invitation, language):
+    round_ = invitation.round
+    campaign = round_.campaign
+    questions = list(round_.questionnaire.questions.select_related("dimension"))
+    form = AnswerForm(
+        request.POST if request.method == "POST" else None,
+        questions=questions,
+        language=language,
+        anonymous=campaign.anonymous,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.submit_response(
+                invitation,
+                form.values(),
+                may_contact=form.cleaned_data.get("may_contact", False),
+                language=language,
+            )
+        except services.AlreadyAnswered:
+            return _calm(request, language)
+        return redirect(f"{reverse('survey-thanks')}?lang={language}")
+    tenant = Tenant.objects.get(pk=invitation.tenant_id)
+    return render(
+        request,
+        "surveys/public/answer.html",
+        {
+            "form": form,
+            "language": language,
+            "other_language": "en" if language == "zh-hans" else "zh-hans",
+            "token": token,
+            "asker": tenant.name,
+            "about": subject_of(campaign, language),
+            "period": period_label(round_, language),
+            "closes_at": round_.closes_at,
+            "intro": round_.questionnaire.intro(language),
+            "anonymous": campaign.anonymous,
+            "contact_name": invitation.contact.name,
+            "likert_points": [(p, LIKERT_LABELS[p]) for p in LIKERT_POINTS],
+            "sections": _sections(form, language),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def _sections(form, language):
+    """The form's question fields grouped under their dimension, in order."""
+    sections = []
+    for bound in form.question_fields():
+        question = bound.field.question
+        title = question.dimension.name(language) if question.dimension else ""
+        if not sections or sections[-1]["title"] != title:
+            sections.append({"title": title, "fields": []})
+        sections[-1]["fields"].append({"bound": bound, "kind": question.kind})
+    return sections
+
+
+def thanks(request):
+    with translation.override(_language(request, request.LANGUAGE_CODE or "zh-hans")):
+        return render(request, "surveys/public/thanks.html", {})
+
+
+@csrf_exempt  # RFC 8058: the one-click POST comes from the mail client, without cookies
+@require_http_methods(["GET", "POST"])
+@rate_limit(key="ip", rate=ANSWER_RATE, scope="survey-unsubscribe")
+def unsubscribe(request, token: str):
+    """GET shows a confirmation (mail scanners open links); POST opts out, by token alone."""
+    found = services.find_link(token)
+    language = _language(request, request.LANGUAGE_CODE or "zh-hans")
+    if found is None:
+        return _calm(request, language)
+    with tenant_context(found.tenant_id):
+        invitation = services.invitation_for_link(found.invitation_id)
+        if invitation is None:
+            return _calm(request, language)
+        language = _language(request, invitation.language)
+        done = False
+        if request.method == "POST":
+            services.opt_out(invitation)
+            done = True
+        tenant = Tenant.objects.get(pk=invitation.tenant_id)
+        with translation.override(language):
+            return render(
+                request,
+                "surveys/public/unsubscribe.html",
+                {"done": done, "asker": tenant.name, "token": token, "language": language},
+            )

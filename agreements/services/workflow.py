@@ -15,12 +15,16 @@ from ..diff import build_snapshot
 from ..models import (
     Agreement,
     AgreementApproval,
+    MetricTier,
 )
 from .editing import (
     COPIED_AGREEMENT_FIELDS,
+    EXCLUSION_FIELDS,
+    METRIC_FIELDS,
+    RECIPIENT_FIELDS,
+    TIER_FIELDS,
     _claim,
     _prefixed,
-    _set_metric_tiers,
     _set_services,
     _validate,
 )
@@ -268,25 +272,28 @@ def new_version(agreement: Agreement, lock_version: int | None = None) -> Agreem
             _("Another new version was just created; reload the agreement.")
         ) from error
     _set_services(copy, fresh.services.all())
+    # Parts are copied into new rows field by field (the editable field lists of editing.py);
+    # the old version's rows are only read.
     tier_map = {}
     for tier in fresh.tiers.all():
-        old_pk = tier.pk
-        tier.pk = tier.id = None
-        tier.agreement, tier.tenant_id = copy, copy.tenant_id
-        tier._state.adding = True
-        tier.save()
-        tier_map[old_pk] = tier
+        tier_map[tier.pk] = _copy_part(tier, copy, TIER_FIELDS)
     for metric in fresh.metrics.prefetch_related("tier_links"):
         tier_ids = [link.tier_id for link in metric.tier_links.all()]
-        metric.pk = metric.id = None
-        metric.agreement = copy
-        metric._state.adding = True
-        metric.save()
-        _set_metric_tiers(metric, [tier_map[pk] for pk in tier_ids])
-    for section in ("exclusions", "recipients"):
+        new_metric = _copy_part(metric, copy, METRIC_FIELDS)
+        for tier_id in tier_ids:
+            MetricTier(tenant_id=copy.tenant_id, metric=new_metric, tier=tier_map[tier_id]).save()
+    for section, fields in (("exclusions", EXCLUSION_FIELDS), ("recipients", RECIPIENT_FIELDS)):
         for part in getattr(fresh, section).all():
-            part.pk = part.id = None
-            part.agreement = copy
-            part._state.adding = True
-            part.save()
+            _copy_part(part, copy, fields)
     return copy
+
+
+def _copy_part(part, agreement: Agreement, fields):
+    """A new row of the part's model for `agreement`, with the part's values of `fields`."""
+    model = type(part)
+    new = model(tenant_id=agreement.tenant_id, agreement=agreement)
+    for name in fields:
+        attname = model._meta.get_field(name).attname
+        setattr(new, attname, getattr(part, attname))
+    new.save()
+    return new

@@ -237,6 +237,29 @@ class TestVersions:
             with pytest.raises(ValidationError, match="already being prepared"):
                 services.new_version(reload(active))
 
+    def test_new_version_leaves_the_old_version_whole(self, active):
+        """Regression: copying the metrics used to delete the old metrics' tier links."""
+
+        def parts(agreement):
+            return {
+                metric.name: sorted(tier.code for tier in metric.tiers.all())
+                for metric in MetricDefinition.objects.filter(agreement=agreement)
+            }
+
+        with tenant_context(active.tenant_id):
+            before = parts(active)
+            v2 = services.new_version(active)
+            assert (
+                parts(active)
+                == before
+                == {
+                    "Server fault response": ["P1", "P2"],
+                    "Availability": [],
+                }
+            )
+            assert parts(v2) == before
+            assert PriorityTier.objects.filter(agreement=active).count() == 4
+
     def test_activating_a_version_supersedes_the_old_one(self, active):
         with tenant_context(active.tenant_id):
             v2 = services.new_version(active)

@@ -1,14 +1,6 @@
 from django.utils.functional import SimpleLazyObject
-from django_scopes import scopes_disabled
 
-from .models import Membership
-
-
-def _switchable(user):
-    with scopes_disabled():  # RLS: the user's own memberships only
-        return list(
-            Membership.objects.filter(user=user).select_related("tenant").order_by("tenant__name")
-        )
+from .selectors import memberships_of
 
 
 def tenancy(request):
@@ -19,7 +11,7 @@ def tenancy(request):
         "membership": membership,
         "is_manager": bool(membership and membership.has_role("manager")),
         "is_admin": bool(membership and membership.has_role("admin")),
-        "switchable_memberships": SimpleLazyObject(lambda: _switchable(user))
+        "switchable_memberships": SimpleLazyObject(lambda: memberships_of(user))
         if user is not None and user.is_authenticated
         else [],
     }

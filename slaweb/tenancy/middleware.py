@@ -2,7 +2,17 @@
 
 Pages: /t/<slug>/... -> the logged-in user's membership of that tenant (404 otherwise).
 API: `Authorization: Token <key>` -> the token's membership and tenant.
-Each request runs in one transaction, so the RLS setting is transaction-local.
+
+Each request runs in one transaction (so the RLS setting is transaction-local), and a
+request that fails writes nothing: Django turns a view's exception into a 500 response
+inside get_response, so the transaction is marked for rollback by status instead
+(like ATOMIC_REQUESTS, which only sees exceptions):
+- any response >= 500;
+- any response >= 400 under /api/ (DRF error responses) and under /t/<slug>/ (tenant
+  pages: a form re-rendered with errors, 403, 404, 409 wrote nothing on purpose);
+- other pages (login, password reset) keep their 4xx writes: a failed login is recorded
+  (django-axes) and must stay recorded.
+Tasks queued with delay_on_commit are dropped with the rollback.
 """
 
 from __future__ import annotations
@@ -32,20 +42,23 @@ class TenantMiddleware:
         request.membership = None
         request.api_token = None
         with transaction.atomic():
-            if request.path_info.startswith(API_PATH):
-                if "HTTP_AUTHORIZATION" in request.META:
-                    return self._api(request)
-                return self.get_response(request)
-            if request.user.is_authenticated:
-                # RLS lets a user see their own memberships (tenant switcher).
-                set_db_setting("user_id", request.user.pk)
-            match = TENANT_PATH.match(request.path_info)
-            if match:
-                return self._page(request, match["slug"])
-            if request.user.is_authenticated:
-                with acting_as(_actor(request.user, "web")):
-                    return self.get_response(request)
+            response = self._respond(request)
+            if failed(request, response):
+                transaction.set_rollback(True)
+            return response
+
+    def _respond(self, request):
+        if request.path_info.startswith(API_PATH):
+            if "HTTP_AUTHORIZATION" in request.META:
+                return self._api(request)
             return self.get_response(request)
+        match = TENANT_PATH.match(request.path_info)
+        if match:
+            return self._page(request, match["slug"])
+        if request.user.is_authenticated:
+            with acting_as(_actor(request.user, "web")):
+                return self.get_response(request)
+        return self.get_response(request)
 
     def _page(self, request, slug):
         if not request.user.is_authenticated:
@@ -100,6 +113,15 @@ class TenantMiddleware:
         )
         set_db_setting("token_digest", None)
         return found
+
+
+def failed(request, response) -> bool:
+    """Whether the request's writes are rolled back (see the module docstring)."""
+    status = response.status_code
+    if status >= 500:
+        return True
+    tenant_data = request.path_info.startswith(API_PATH) or TENANT_PATH.match(request.path_info)
+    return status >= 400 and bool(tenant_data)
 
 
 def _actor(user, via: str) -> Actor:

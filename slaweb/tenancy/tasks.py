@@ -1,14 +1,19 @@
 """Base class for tenant tasks: the first argument is the tenant id, the scope opens around the run."""
 
-from celery import Task
+from celery.contrib.django.task import DjangoTask
 
-from .context import Actor, tenant_context
+from .context import Actor, tenant_scope
 
 
-class TenantTask(Task):
-    """Use as `@shared_task(base=TenantTask)`; call with `task.delay_on_commit(tenant_id, ...)`."""
+class TenantTask(DjangoTask):
+    """Use as `@shared_task(base=TenantTask)`; call with `task.delay_on_commit(tenant_id, ...)`.
+
+    The task runs inside the tenant's scope but not inside a transaction: the service it
+    calls opens its own short transactions (each one gets app.tenant_id), so a claim can
+    commit before its side effect (sending a mail) happens.
+    """
 
     def __call__(self, tenant_id: int, *args, **kwargs):
         actor = Actor(user_id=None, label=f"task {self.name}", via="task")
-        with tenant_context(int(tenant_id), actor):
+        with tenant_scope(int(tenant_id), actor):
             return super().__call__(tenant_id, *args, **kwargs)

@@ -8,11 +8,13 @@ from slaweb.tenancy import views as tenancy_views
 tenant_patterns = [
     path("", include("slaweb.tenancy.urls")),
     path("", include("agreements.urls")),
+    path("", include("surveys.urls")),
 ]
 
 api_patterns = [
     path("", include("slaweb.tenancy.api.urls")),
     path("", include("agreements.api.urls")),
+    path("", include("surveys.api.urls")),
 ]
 
 urlpatterns = [
@@ -29,4 +31,5 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include((api_patterns, "api"))),
     path("t/<slug:tenant_slug>/", include(tenant_patterns)),
+    path("", include("surveys.urls_public")),
 ]

@@ -38,4 +38,4 @@ def escalate_overdue_follow_ups() -> int:
 def refresh_satisfaction_samples(tenant_id: int, round_id: int) -> int:
     from .results import push_satisfaction_samples
 
-    return push_satisfaction_samples(round_id)
+    return push_satisfaction_samples(round_id)  # a round deleted meanwhile: nothing to do

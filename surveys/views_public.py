@@ -7,23 +7,32 @@ expired and used links get the same calm page with the same status, revealing no
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from slaweb.ratelimit import rate_limit
 from slaweb.tenancy.context import tenant_context
 from slaweb.tenancy.models import Tenant
 
 from . import services
+
+try:
+    from slaweb.ratelimit import rate_limit
+except ImportError:  # not committed yet by its helper: the same decorator, simpler
+    from .ratelimit_fallback import rate_limit
 from .choices import LIKERT_LABELS, LIKERT_POINTS
 from .forms import AnswerForm
 from .services.dispatch import period_label, subject_of
 
 LANGUAGES = ("zh-hans", "en")
-ANSWER_RATE = "30/m"
+
+
+def answer_rate() -> str:
+    """Per client address, opening and submitting together (settings.SURVEY_ANSWER_RATE)."""
+    return getattr(settings, "SURVEY_ANSWER_RATE", "30/m")
 
 
 def _language(request, default: str) -> str:
@@ -37,7 +46,7 @@ def _calm(request, language: str):
 
 
 @require_http_methods(["GET", "POST"])
-@rate_limit(key="ip", rate=ANSWER_RATE, scope="survey")
+@rate_limit(key="ip", rate=answer_rate, scope="survey")
 def answer(request, token: str):
     found = services.find_link(token)
     fallback = _language(request, request.LANGUAGE_CODE or "zh-hans")
@@ -110,13 +119,14 @@ def _sections(form, language):
 
 
 def thanks(request):
-    with translation.override(_language(request, request.LANGUAGE_CODE or "zh-hans")):
-        return render(request, "surveys/public/thanks.html", {})
+    language = _language(request, request.LANGUAGE_CODE or "zh-hans")
+    with translation.override(language):
+        return render(request, "surveys/public/thanks.html", {"language": language})
 
 
 @csrf_exempt  # RFC 8058: the one-click POST comes from the mail client, without cookies
 @require_http_methods(["GET", "POST"])
-@rate_limit(key="ip", rate=ANSWER_RATE, scope="survey-unsubscribe")
+@rate_limit(key="ip", rate=answer_rate, scope="survey-unsubscribe")
 def unsubscribe(request, token: str):
     """GET shows a confirmation (mail scanners open links); POST opts out, by token alone."""
     found = services.find_link(token)

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "slaweb.mail",
     "agreements",
     "metrics",
+    "surveys",
 ]
 
 MIDDLEWARE = [
@@ -136,6 +137,8 @@ EMAIL_HOST_USER = env("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "slaweb <noreply@slaweb.localhost>")
+# Absolute links in mail sent outside a request (survey invitations, escalations).
+SITE_URL = env("SITE_URL", "http://localhost:8000")
 
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = None
@@ -146,6 +149,10 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {
     # Queue again outbox mail whose task was lost; fail stale claims (slaweb/mail).
     "mail.dispatch_outbox": {"task": "mail.dispatch_outbox", "schedule": 60.0},
+    # Satisfaction surveys (surveys/tasks.py): due campaigns, reminders, overdue follow-ups.
+    "surveys.dispatch": {"task": "surveys.dispatch_due_campaigns", "schedule": 300.0},
+    "surveys.reminders": {"task": "surveys.send_reminders", "schedule": 3600.0},
+    "surveys.escalate": {"task": "surveys.escalate_overdue_follow_ups", "schedule": 900.0},
 }
 
 REST_FRAMEWORK = {

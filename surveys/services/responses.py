@@ -146,7 +146,10 @@ def _results_changed(campaign, round_) -> None:
     if campaign.agreement_id:
         from ..tasks import refresh_satisfaction_samples
 
-        refresh_satisfaction_samples.delay_on_commit(campaign.tenant_id, round_.pk)
+        tenant_id, round_id = campaign.tenant_id, round_.pk
+        transaction.on_commit(
+            lambda: refresh_satisfaction_samples.delay(tenant_id, round_id), robust=True
+        )
 
 
 def invitation_for_link(invitation_id: int) -> Invitation | None:

@@ -65,3 +65,31 @@ def dispatch(tenant, campaign, at=MONDAY):
 
 def now():
     return timezone.now()
+
+
+@pytest.fixture(autouse=True)
+def generous_rate(settings):
+    """Tests open many links from one address; the limit itself has its own test."""
+    settings.SURVEY_ANSWER_RATE = "10000/m"
+
+
+def issue_token(tenant, invitation) -> str:
+    """A fresh personal link of an invitation (the mailed one is not kept in plain)."""
+    from surveys.services.links import issue_link
+
+    with tenant_context(tenant):
+        return issue_link(invitation)
+
+
+def answers_for(tenant, invitation, scores=(5, 4, 4, 5), text="更快一些"):
+    """POST data answering the default questionnaire: the four ratings and the open one."""
+    from surveys.models import Question
+
+    with tenant_context(tenant):
+        questions = list(
+            Question.objects.filter(questionnaire=invitation.round.questionnaire).order_by("order")
+        )
+    data, ratings = {}, iter(scores)
+    for question in questions:
+        data[f"q{question.pk}"] = text if question.kind == "open" else str(next(ratings))
+    return data

@@ -32,7 +32,7 @@ import django  # noqa: E402
 
 django.setup()
 
-from django.db import connection  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
 
 from metrics.business_time import Calendar, elapsed  # noqa: E402
 from metrics.business_time_sql import elapsed_into  # noqa: E402
@@ -111,7 +111,8 @@ def main() -> None:
     args = parser.parse_args()
 
     cal = Calendar.business_hours(args.tz, args.hours, country=args.country)
-    with connection.cursor() as cur:
+    # One transaction: the SQL form's temp tables are dropped at commit.
+    with transaction.atomic(), connection.cursor() as cur:
         started = time.perf_counter()
         pauses = generate(cur, args.rows, args.pause_share)
         print(

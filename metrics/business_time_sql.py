@@ -244,10 +244,14 @@ def elapsed_into(
     ``pauses_sql``: optional SQL yielding id, start_at, end_at per pause; ``params``:
     %(name)s parameters for both. Creates (replacing) the temp table ``into`` with
     columns (id, elapsed interval) and returns its name, for the caller's next query
-    on the same connection. Raises ValueError, like the Python form, for a ticket
-    without start or end or with start after end, and for such a pause.
+    in the same transaction: call it inside ``transaction.atomic()``; the table is
+    dropped at commit (ON COMMIT DROP), so nothing lingers on a pooled connection.
+    Raises ValueError, like the Python form, for a ticket without start or end or with
+    start after end, and for such a pause.
     """
     into = _name(into)
+    if not connections[using].in_atomic_block:
+        raise RuntimeError("elapsed_into() needs a transaction: its table is dropped at commit")
     params = dict(params or {})
     with transaction.atomic(using=using), connections[using].cursor() as cur:
         cur.execute(f"SET LOCAL work_mem = '{_WORK_MEM}'")
@@ -255,14 +259,14 @@ def elapsed_into(
         cur.execute(f"DROP TABLE IF EXISTS pg_temp.{into}")
         if span is None:  # no tickets
             cur.execute(
-                f"CREATE TEMP TABLE {into} AS "
+                f"CREATE TEMP TABLE {into} ON COMMIT DROP AS "
                 f"SELECT id, interval '0' AS elapsed FROM ({tickets_sql}) AS q",
                 params,
             )
             return into
         wt = working_time(cal, *span)
         cur.execute(
-            f"CREATE TEMP TABLE {into} AS {elapsed_sql(wt, tickets_sql, pauses_sql)}",
+            f"CREATE TEMP TABLE {into} ON COMMIT DROP AS {elapsed_sql(wt, tickets_sql, pauses_sql)}",
             {**params, **wt.params()},
         )
     return into
@@ -297,7 +301,7 @@ def elapsed_many(
             p_starts.append(ps)
             p_ends.append(pe)
     load = (
-        "CREATE TEMP TABLE {} AS SELECT * FROM unnest(%s::bigint[], %s::timestamptz[], "
+        "CREATE TEMP TABLE {} ON COMMIT DROP AS SELECT * FROM unnest(%s::bigint[], %s::timestamptz[], "
         "%s::timestamptz[]) AS t(id, start_at, end_at)"
     )
     with transaction.atomic(using=using), connections[using].cursor() as cur:

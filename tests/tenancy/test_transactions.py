@@ -223,3 +223,36 @@ def test_a_scope_entered_inside_a_transaction_sets_and_restores_the_setting(tena
     with tenant_context(tenant_b):
         assert _setting() == str(tenant_b.pk)
     assert _setting() == ""
+
+
+def _temp_tables():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname FROM pg_class WHERE relnamespace = pg_my_temp_schema() "
+            "AND relkind = 'r' ORDER BY relname"
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_business_time_temp_tables_are_dropped_at_commit():
+    from datetime import UTC, datetime
+
+    from metrics.business_time import Calendar
+    from metrics.business_time_sql import elapsed_into, elapsed_many
+
+    cal = Calendar.business_hours("UTC")  # Mon-Fri 09:00-18:00
+    start, end = datetime(2026, 5, 4, 8, tzinfo=UTC), datetime(2026, 5, 5, 12, tzinfo=UTC)
+    assert elapsed_many(cal, [(1, start, end, [])])[1].total_seconds() == 12 * 3600
+    assert _temp_tables() == []
+    with transaction.atomic():
+        table = elapsed_into(
+            cal,
+            "SELECT 1::bigint AS id, %(start)s::timestamptz AS start_at, %(end)s::timestamptz AS end_at",
+            params={"start": start, "end": end},
+            into="bt_lingers",
+        )
+        assert _temp_tables() == [table]  # usable until the transaction ends
+    assert _temp_tables() == []
+    with pytest.raises(RuntimeError):  # outside a transaction it would be gone at once
+        elapsed_into(cal, "SELECT 1::bigint AS id, now() AS start_at, now() AS end_at")

@@ -1,0 +1,20 @@
+"""Measurement data (tickets, deliveries, outages, samples), clocks and compliance results.
+
+Metric definitions are contract terms and live in agreements (agreements.models.metrics).
+"""
+
+from .clocks import ClockWarning, TicketClock
+from .records import Delivery, Outage, Sample, Ticket
+from .results import ComplianceResult, CreditResult, ImprovementAction
+
+__all__ = [
+    "ClockWarning",
+    "ComplianceResult",
+    "CreditResult",
+    "Delivery",
+    "ImprovementAction",
+    "Outage",
+    "Sample",
+    "Ticket",
+    "TicketClock",
+]

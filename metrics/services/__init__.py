@@ -1,0 +1,1 @@
+"""Writes of the metrics domain (atomic, set-based)."""

@@ -1,0 +1,249 @@
+"""Per-ticket SLA clocks: computed with the exact Python engine when tickets are written
+(and in batches when a calendar or a version changes), stored set-based."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import connection
+from django.utils import timezone
+
+from agreements.choices import ClockStop, MetricKind
+from metrics.business_time import due, elapsed
+
+from ..choices import ClockKind, ClockState
+from ..models import Ticket, TicketClock
+from ..periods import period_of
+from .terms import FamilyTerms, load_terms
+
+FAR = dt.timedelta(days=3650)
+
+
+@dataclass(frozen=True)
+class ClockValue:
+    ticket_id: int
+    metric_id: int
+    agreement_id: int
+    family: object
+    kind: str
+    calendar_id: int | None
+    calendar_hash: str
+    started_at: dt.datetime
+    due_target_at: dt.datetime
+    due_minimum_at: dt.datetime
+    stopped_at: dt.datetime | None
+    elapsed: dt.timedelta | None
+    paused: dt.timedelta | None
+    state: str
+    counts_at: dt.datetime
+    period_start: dt.date
+
+
+def parse_pauses(stored: list, now: dt.datetime) -> tuple[list[tuple], bool]:
+    """Stored pauses as (start, end) pairs; an open pause is closed at `now`."""
+    pairs, open_pause = [], False
+    for start, end in stored or []:
+        s = dt.datetime.fromisoformat(start)
+        if end is None:
+            open_pause = True
+            e = max(now, s)
+        else:
+            e = dt.datetime.fromisoformat(end)
+        pairs.append((s, e))
+    return pairs, open_pause
+
+
+def minutes(value: Decimal) -> dt.timedelta:
+    return dt.timedelta(minutes=float(value)) if value % 1 else dt.timedelta(minutes=int(value))
+
+
+def stop_instant(ticket, metric) -> dt.datetime | None:
+    if metric.kind == MetricKind.RESPONSE_TIME:
+        return ticket.first_response_at
+    if metric.clock_stop == ClockStop.WORKAROUND and ticket.workaround_at is not None:
+        if ticket.resolved_at is None:
+            return ticket.workaround_at
+        return min(ticket.workaround_at, ticket.resolved_at)
+    return ticket.resolved_at
+
+
+def clocks_for(ticket, terms: FamilyTerms, now: dt.datetime) -> list[ClockValue]:
+    """Every clock of one ticket under the version in force when it was opened."""
+    version = terms.version_on(timezone.localtime(ticket.opened_at, _zone(terms.tz)).date())
+    if version is None:
+        return []
+    window = version.windows.get(ticket.tier_code)
+    if window is None:
+        return []
+    pauses, open_pause = parse_pauses(ticket.pauses, now)
+    out = []
+    for metric in version.time_metrics():
+        if ticket.tier_code not in version.tier_codes[metric.pk]:
+            continue
+        if not metric.covers_ticket(ticket.kind, ticket.category):
+            continue
+        cal = window.calendar
+        start = ticket.opened_at
+        target, minimum = minutes(metric.target), minutes(metric.minimum_acceptable)
+        due_target = due(cal, start, target, pauses)
+        due_minimum = due(cal, start, minimum, pauses)
+        stop = stop_instant(ticket, metric)
+        if stop is not None:
+            worked = elapsed(cal, start, stop, pauses)
+            paused = elapsed(cal, start, stop) - worked
+            if worked <= target:
+                state = ClockState.WITHIN_TARGET
+            elif worked <= minimum:
+                state = ClockState.WITHIN_MINIMUM
+            else:
+                state = ClockState.MISSED
+            counts_at = min(stop, due_minimum)
+        else:
+            worked = paused = None
+            state = ClockState.PAUSED if open_pause else ClockState.RUNNING
+            counts_at = due_minimum
+        out.append(
+            ClockValue(
+                ticket_id=ticket.pk,
+                metric_id=metric.pk,
+                agreement_id=version.agreement.pk,
+                family=ticket.family,
+                kind=ClockKind.RESPONSE
+                if metric.kind == MetricKind.RESPONSE_TIME
+                else ClockKind.RESOLUTION,
+                calendar_id=window.calendar_id,
+                calendar_hash=window.hash,
+                started_at=start,
+                due_target_at=due_target,
+                due_minimum_at=due_minimum,
+                stopped_at=stop,
+                elapsed=worked,
+                paused=paused,
+                state=state,
+                counts_at=counts_at,
+                period_start=period_of(counts_at, metric.period, terms.tz),
+            )
+        )
+    return out
+
+
+def _zone(tz: str):
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(tz)
+
+
+CLOCK_COLUMNS = (
+    "ticket_id",
+    "metric_id",
+    "agreement_id",
+    "family",
+    "kind",
+    "calendar_id",
+    "calendar_hash",
+    "started_at",
+    "due_target_at",
+    "due_minimum_at",
+    "stopped_at",
+    "elapsed",
+    "paused",
+    "state",
+    "counts_at",
+    "period_start",
+)
+_TYPES = (
+    "bigint",
+    "bigint",
+    "bigint",
+    "uuid",
+    "text",
+    "bigint",
+    "text",
+    "timestamptz",
+    "timestamptz",
+    "timestamptz",
+    "timestamptz",
+    "interval",
+    "interval",
+    "text",
+    "timestamptz",
+    "date",
+)
+
+
+def write_clocks(
+    tenant_id: int, ticket_ids: Iterable[int], values: list[ClockValue]
+) -> list[tuple]:
+    """Make the clocks of these tickets exactly `values`, set-based (upsert, then drop the rest).
+
+    Returns (family, metric_id, period_start) of every clock before and after, for stale marking.
+    """
+    from ..models import ClockWarning
+
+    ticket_ids = list(ticket_ids)
+    table = TicketClock._meta.db_table
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT family, metric_id, period_start FROM {table} "
+            "WHERE tenant_id = %s AND ticket_id = ANY(%s)",
+            [tenant_id, ticket_ids],
+        )
+        touched = cur.fetchall()
+        columns = [[getattr(v, c) for v in values] for c in CLOCK_COLUMNS]
+        unnest = ", ".join(f"%s::{t}[]" for t in _TYPES)
+        updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in CLOCK_COLUMNS[2:])
+        if values:
+            cur.execute(
+                f"""
+                INSERT INTO {table} (tenant_id, {", ".join(CLOCK_COLUMNS)}, computed_at)
+                SELECT %s, u.*, now() FROM unnest({unnest}) AS u
+                ON CONFLICT (tenant_id, ticket_id, metric_id)
+                DO UPDATE SET {updates}, computed_at = now()
+                """,
+                [tenant_id, *columns],
+            )
+        gone = f"""
+            SELECT c.id FROM {table} c
+            WHERE c.tenant_id = %s AND c.ticket_id = ANY(%s)
+              AND NOT EXISTS (SELECT 1 FROM unnest(%s::bigint[], %s::bigint[]) AS k(t, m)
+                              WHERE k.t = c.ticket_id AND k.m = c.metric_id)
+        """
+        args = [tenant_id, ticket_ids, columns[0] if values else [], columns[1] if values else []]
+        cur.execute(
+            f"DELETE FROM {ClockWarning._meta.db_table} WHERE tenant_id = %s AND clock_id IN ({gone})",
+            [tenant_id, *args],
+        )
+        cur.execute(f"DELETE FROM {table} WHERE id IN ({gone})", args)
+    touched += [(v.family, v.metric_id, v.period_start) for v in values]
+    return touched
+
+
+def compute_clocks(tenant_id: int, ticket_ids: list[int], now: dt.datetime | None = None):
+    """Compute and store the clocks of these tickets; returns the touched (family, metric, period)."""
+    now = now or timezone.now()
+    touched = []
+    for start in range(0, len(ticket_ids), 5000):
+        batch = ticket_ids[start : start + 5000]
+        tickets = list(
+            Ticket.objects.filter(tenant_id=tenant_id, pk__in=batch).only(
+                "id",
+                "family",
+                "tier_code",
+                "kind",
+                "category",
+                "opened_at",
+                "first_response_at",
+                "workaround_at",
+                "resolved_at",
+                "pauses",
+            )
+        )
+        terms = load_terms({t.family for t in tickets})
+        values = [
+            v for t in tickets if t.family in terms for v in clocks_for(t, terms[t.family], now)
+        ]
+        touched += write_clocks(tenant_id, batch, values)
+    return touched

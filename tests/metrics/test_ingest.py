@@ -1,0 +1,190 @@
+"""Bulk ingestion: validation per record, all or nothing unless partial, idempotent re-send,
+clocks computed, periods marked stale, resolved tickets signalled on commit."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from metrics.choices import ClockState
+from metrics.models import ComplianceResult, Delivery, Outage, Sample, Ticket, TicketClock
+from metrics.services.ingest import IngestResult, RecordError, ingest_records
+from metrics.signals import ticket_resolved
+
+pytestmark = pytest.mark.django_db(transaction=False)
+
+
+def ticket(n=1, **fields):
+    return {
+        "agreement": "SLA-M1",
+        "external_id": f"T-{n}",
+        "priority": "P2",
+        "kind": "incident",
+        "opened_at": "2026-03-02T09:00:00+08:00",
+        "first_response_at": "2026-03-02T09:45:00+08:00",
+        "resolved_at": "2026-03-02T15:00:00+08:00",
+        **fields,
+    }
+
+
+def test_valid_batch_is_stored_with_clocks_and_stale_results(agreement, scope_a):
+    result = ingest_records("tickets", [ticket(1), ticket(2, resolved_at=None)])
+    assert result == IngestResult(created=2, updated=0, unchanged=0, errors=[], committed=True)
+    one = Ticket.objects.get(external_id="T-1")
+    assert one.family == agreement.family and one.tier_code == "P2"
+    clocks = {c.metric.name: c for c in TicketClock.objects.filter(ticket=one)}
+    assert set(clocks) == {"Response", "Resolution"}
+    # 09:00 -> 09:45 = 45 working minutes; 09:00 -> 15:00 with lunch 12-13 = 5 h = 300 min.
+    assert clocks["Response"].elapsed == dt.timedelta(minutes=45)
+    assert clocks["Response"].state == ClockState.WITHIN_TARGET
+    assert clocks["Resolution"].elapsed == dt.timedelta(minutes=300)
+    assert clocks["Resolution"].state == ClockState.WITHIN_MINIMUM
+    running = TicketClock.objects.get(ticket__external_id="T-2", metric__name="Resolution")
+    assert running.state == ClockState.RUNNING and running.elapsed is None
+    # 480 working minutes from Mon 09:00 = Mon 18:00 (lunch excluded): 8 h.
+    assert running.due_minimum_at == dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.UTC)
+    stale = ComplianceResult.objects.filter(stale=True, period_start=dt.date(2026, 3, 1))
+    assert {r.metric_name for r in stale} == {"Response", "Resolution", "Availability"}
+
+
+def test_errors_store_nothing_unless_partial(agreement, scope_a):
+    records = [
+        ticket(1),
+        ticket(2, priority="P9"),
+        ticket(3, opened_at="2026-03-02 09:00"),
+        ticket(4, resolved_at="2026-03-01T09:00:00+08:00"),
+        ticket(5, agreement="NOPE"),
+        ticket(1),
+        ticket(
+            6, pauses=[{"start": "2026-03-02T11:00:00+08:00", "end": "2026-03-02T10:00:00+08:00"}]
+        ),
+        "not a dict",
+    ]
+    result = ingest_records("tickets", records)
+    assert not result.committed and (result.created, result.updated) == (0, 0)
+    assert [(e.index, e.field) for e in result.errors] == [
+        (1, "priority"),
+        (2, "opened_at"),
+        (3, "resolved_at"),
+        (4, "agreement"),
+        (5, "external_id"),
+        (6, "pauses"),
+        (7, ""),
+    ]
+    assert all(isinstance(e, RecordError) and e.message for e in result.errors)
+    assert not Ticket.objects.exists() and not TicketClock.objects.exists()
+    partial = ingest_records("tickets", records, partial=True)
+    assert partial.committed and partial.created == 1 and len(partial.errors) == 7
+    assert list(Ticket.objects.values_list("external_id", flat=True)) == ["T-1"]
+
+
+def test_same_record_twice_changes_nothing_and_a_change_replaces(agreement, scope_a):
+    assert ingest_records("tickets", [ticket(1)]).created == 1
+    ComplianceResult.objects.update(stale=False)
+    again = ingest_records("tickets", [ticket(1)])
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 1)
+    assert not ComplianceResult.objects.filter(stale=True).exists()
+    changed = ingest_records("tickets", [ticket(1, first_response_at="2026-03-02T11:30:00+08:00")])
+    assert (changed.created, changed.updated, changed.unchanged) == (0, 1, 0)
+    clock = TicketClock.objects.get(metric__name="Response")
+    assert clock.elapsed == dt.timedelta(minutes=150) and clock.state == ClockState.MISSED
+    assert ComplianceResult.objects.filter(stale=True, metric_name="Response").exists()
+    assert Ticket.objects.count() == 1
+
+
+def test_resolved_signal_on_commit_once(agreement, scope_a, django_capture_on_commit_callbacks):
+    seen = []
+
+    def receiver(sender, tenant_id, ticket_ids, **kwargs):
+        seen.append((tenant_id, ticket_ids))
+
+    ticket_resolved.connect(receiver)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            ingest_records("tickets", [ticket(1, resolved_at=None), ticket(2)])
+        with django_capture_on_commit_callbacks(execute=True):
+            ingest_records("tickets", [ticket(1), ticket(2, category="db")])
+    finally:
+        ticket_resolved.disconnect(receiver)
+    ids = dict(Ticket.objects.values_list("external_id", "id"))
+    assert seen == [(agreement.tenant_id, [ids["T-2"]]), (agreement.tenant_id, [ids["T-1"]])]
+
+
+def test_pauses_are_merged_and_clipped(agreement, scope_a):
+    pauses = [
+        {"start": "2026-03-02T08:00:00+08:00", "end": "2026-03-02T09:10:00+08:00"},
+        {"start": "2026-03-02T10:00:00+08:00", "end": "2026-03-02T10:30:00+08:00"},
+        {"start": "2026-03-02T10:20:00+08:00", "end": "2026-03-02T11:00:00+08:00"},
+        {"start": "2026-03-02T16:00:00+08:00", "end": "2026-03-02T17:00:00+08:00"},
+    ]
+    ingest_records("tickets", [ticket(1, pauses=pauses)])
+    stored = Ticket.objects.get().pauses
+    assert stored == [
+        ["2026-03-02T01:00:00+00:00", "2026-03-02T01:10:00+00:00"],
+        ["2026-03-02T02:00:00+00:00", "2026-03-02T03:00:00+00:00"],
+    ]
+    clock = TicketClock.objects.get(metric__name="Resolution")
+    # 300 working minutes minus 10 + 60 paused.
+    assert clock.elapsed == dt.timedelta(minutes=230) and clock.paused == dt.timedelta(minutes=70)
+    assert clock.state == ClockState.WITHIN_TARGET
+
+
+def test_other_kinds(agreement, scope_a):
+    assert (
+        ingest_records(
+            "deliveries",
+            [
+                {
+                    "agreement": "SLA-M1",
+                    "external_id": "D1",
+                    "name": "March report",
+                    "due_at": "2026-03-05T18:00:00+08:00",
+                    "delivered_at": "2026-03-05T17:00:00+08:00",
+                    "error_free": "true",
+                }
+            ],
+        ).created
+        == 1
+    )
+    bad = ingest_records(
+        "outages",
+        [
+            {
+                "agreement": "SLA-M1",
+                "external_id": "O1",
+                "start": "2026-03-05T18:00:00+08:00",
+                "end": "2026-03-05T17:00:00+08:00",
+            },
+            {
+                "agreement": "SLA-M1",
+                "external_id": "O2",
+                "start": "2026-03-05T18:00:00+08:00",
+                "exclusion": "force_majeure",
+            },
+        ],
+    )
+    assert [(e.index, e.field) for e in bad.errors] == [(0, "end"), (1, "exclusion_reason")]
+    assert (
+        ingest_records(
+            "samples",
+            [
+                {
+                    "agreement": "SLA-M1",
+                    "metric": "Availability",
+                    "period_start": "2026-03-01",
+                    "value": "99.7",
+                }
+            ],
+        ).created
+        == 1
+    )
+    assert Delivery.objects.get().error_free is True
+    assert not Outage.objects.exists()
+    assert Sample.objects.get().external_id == "Availability@2026-03-01"
+
+
+def test_too_many_records(agreement, scope_a):
+    result = ingest_records("tickets", [ticket(i) for i in range(10_001)])
+    assert not result.committed and result.errors[0].index == 0
+    assert not Ticket.objects.exists()

@@ -4,6 +4,7 @@ from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from slaweb.tenancy import views as tenancy_views
+from slaweb.tenancy.invitation_views import InvitationAcceptView
 
 tenant_patterns = [
     path("", include("slaweb.tenancy.urls")),
@@ -26,6 +27,11 @@ urlpatterns = [
     ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
+    path(
+        "invitations/<str:token>/",
+        InvitationAcceptView.as_view(),
+        name="invitation-accept",
+    ),
     path("healthz", tenancy_views.healthz, name="healthz"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

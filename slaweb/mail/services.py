@@ -189,6 +189,7 @@ class _Box:
     happens on a bounce and on a retry."""
 
     def __init__(self, model, transaction_factory: Callable[[], AbstractContextManager], task_args):
+        # For a tenant: tenant_context() = its scope (nesting the task's own) + one transaction.
         self.model = model
         self.transaction = transaction_factory
         self.task_args = task_args

@@ -1,12 +1,15 @@
-"""Mail tasks. Not TenantTask: that base holds one transaction around the run, and the
-claim must commit before the SMTP call, so the service opens short transactions itself."""
+"""Mail tasks: thin, they call the outbox service. `TenantTask` holds the tenant's scope
+without a transaction; the service opens short ones, so the claim commits before the
+SMTP call."""
 
 from celery import shared_task
+
+from slaweb.tenancy.tasks import TenantTask
 
 from . import services
 
 
-@shared_task(name="mail.send_message", ignore_result=True)
+@shared_task(base=TenantTask, name="mail.send_message", ignore_result=True)
 def send_message(tenant_id: int, message_id: int):
     outcome = services.deliver(int(tenant_id), int(message_id))
     return outcome.value if outcome else None

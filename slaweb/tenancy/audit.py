@@ -21,10 +21,13 @@ def _plain(value):
 
 
 def _snapshot(instance) -> dict:
+    # A model lists its secrets (token digests, key prefixes) in `audit_secret_fields`:
+    # the append-only audit table must never hold them.
+    skipped = SKIPPED_FIELDS | set(getattr(instance, "audit_secret_fields", ()))
     return {
         field.attname: field.value_from_object(instance)
         for field in instance._meta.concrete_fields
-        if field.name not in SKIPPED_FIELDS
+        if field.name not in skipped
     }
 
 

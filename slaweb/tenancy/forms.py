@@ -16,9 +16,15 @@ ModelMultipleChoiceField whose model is a TenantOwned model to one tenant, in on
 - TenantModelForm sets the instance's tenant on create.
 """
 
+import uuid
+
 from django import forms
+from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth.forms import PasswordResetForm
 from django.forms.forms import DeclarativeFieldsMetaclass
 from django.forms.models import ModelFormMetaclass, apply_limit_choices_to_to_formfield
+from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_scopes.manager import DisabledQuerySet
 
@@ -108,8 +114,67 @@ class TenantModelForm(TenantFormMixin, forms.ModelForm, metaclass=TenantModelFor
 
 
 class AddMemberForm(forms.Form):
+    """Invite a person by email (pages and API call services.invite_member)."""
+
     email = forms.EmailField(label=_("Email"))
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.VIEWER)
+
+
+class AcceptInvitationForm(forms.Form):
+    """A new person's name and first password, on the invitation's page."""
+
+    name = forms.CharField(label=_("Your name"), max_length=150)
+    password1 = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+    password2 = forms.CharField(
+        label=_("Password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args, email: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.email = email
+
+    def clean_password2(self):
+        first, second = self.cleaned_data.get("password1"), self.cleaned_data["password2"]
+        if first and first != second:
+            raise forms.ValidationError(_("The two passwords differ."))
+        user = get_user_model()(username=self.email, email=self.email)
+        user.first_name = self.cleaned_data.get("name", "")
+        password_validation.validate_password(second, user)
+        return second
+
+
+class OutboxPasswordResetForm(PasswordResetForm):
+    """Django's password reset, with the mail stored and sent by the outbox (account mail
+    belongs to no tenant: slaweb.mail's platform outbox)."""
+
+    def send_mail(
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ):
+        from slaweb.mail.services import enqueue_platform
+
+        path = reverse(
+            "password_reset_confirm", kwargs={"uidb64": context["uid"], "token": context["token"]}
+        )
+        enqueue_platform(
+            "password-reset",
+            to_email,
+            {"reset_url": f"{context['protocol']}://{context['domain']}{path}"},
+            key=f"password-reset:{uuid.uuid4()}",
+            language=get_language() or "en",
+        )
 
 
 class ChangeRoleForm(forms.Form):

@@ -157,6 +157,18 @@ class ApiToken(TenantOwned):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
     revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+        verbose_name=_("issued by"),
+    )
+
+    # Never copied into the audit trail.
+    audit_secret_fields = ("digest", "prefix")
 
     class Meta:
         ordering = ["-created_at"]
@@ -175,13 +187,14 @@ class ApiToken(TenantOwned):
         return self.revoked_at is None
 
     @classmethod
-    def issue(cls, membership: Membership, name: str) -> tuple[ApiToken, str]:
+    def issue(cls, membership: Membership, name: str, issued_by=None) -> tuple[ApiToken, str]:
         """Create a token; return it with the plain key, which is never stored."""
         key = TOKEN_PREFIX + secrets.token_urlsafe(32)
         token = cls.objects.create(
             tenant_id=membership.tenant_id,
             membership=membership,
             name=name,
+            issued_by=issued_by,
             prefix=key[: len(TOKEN_PREFIX) + 6],
             digest=hash_token(key),
         )
@@ -191,6 +204,54 @@ class ApiToken(TenantOwned):
         if self.revoked_at is None:
             self.revoked_at = timezone.now()
             self.save(update_fields=["revoked_at"])
+
+
+INVITATION_DAYS = 7
+
+
+class MemberInvitation(TenantOwned):
+    """An emailed offer to join the tenant. The link's token is `<tenant id>.<secret>`;
+    only the secret's SHA-256 digest is stored."""
+
+    email = models.EmailField(_("email"))
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.VIEWER)
+    token_digest = models.CharField(max_length=64, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("invited by"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"))
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+
+    audit_secret_fields = ("token_digest",)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "token_digest"], name="invitation_unique_digest"
+            ),
+            # One open invitation per address: inviting again replaces it.
+            models.UniqueConstraint(
+                fields=["tenant", "email"],
+                condition=models.Q(accepted_at__isnull=True),
+                name="invitation_one_open_per_email",
+            ),
+        ]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+
+    def __str__(self) -> str:
+        return f"{self.email} ({self.get_role_display()})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.accepted_at is None and self.expires_at > timezone.now()
 
 
 class AuditEvent(TenantOwned):

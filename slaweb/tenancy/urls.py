@@ -13,5 +13,10 @@ urlpatterns = [
     ),
     path("settings/tokens/", views.TokensView.as_view(), name="tokens"),
     path("settings/tokens/<int:pk>/revoke/", views.TokenRevokeView.as_view(), name="token-revoke"),
+    path(
+        "settings/invitations/<int:pk>/revoke/",
+        views.InvitationRevokeView.as_view(),
+        name="invitation-revoke",
+    ),
     path("settings/audit/", views.AuditView.as_view(), name="audit"),
 ]

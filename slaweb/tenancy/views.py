@@ -14,7 +14,7 @@ from django.views.generic import ListView, TemplateView
 
 from . import services
 from .forms import AddMemberForm, AuditFilterForm, ChangeRoleForm, TokenForm
-from .models import ApiToken, AuditEvent, Membership, Role
+from .models import ApiToken, AuditEvent, MemberInvitation, Membership, Role
 from .pages import TenantAccessMixin, TenantPageMixin
 from .selectors import memberships_of
 
@@ -55,22 +55,45 @@ class MembersView(TenantPageMixin, ListView):
         context = super().get_context_data(**kwargs)
         context.setdefault("form", AddMemberForm())
         context["roles"] = Role.choices
+        context["invitations"] = MemberInvitation.objects.filter(
+            accepted_at__isnull=True
+        ).select_related("invited_by")
+        context["now"] = timezone.now()
         return context
 
     def post(self, request):
         form = AddMemberForm(request.POST)
         if form.is_valid():
             try:
-                services.add_member(
-                    request.tenant, form.cleaned_data["email"], form.cleaned_data["role"]
+                services.invite_member(
+                    request.tenant,
+                    form.cleaned_data["email"],
+                    form.cleaned_data["role"],
+                    invited_by=request.user,
+                    base_url=request.build_absolute_uri("/"),
                 )
             except ValidationError as error:
                 form.add_error(None, error)
             else:
-                messages.success(request, _("%(email)s was added.") % form.cleaned_data)
+                messages.success(
+                    request, _("An invitation was sent to %(email)s.") % form.cleaned_data
+                )
                 return redirect(tenant_url(request, "tenancy:members"))
         self.object_list = self.get_queryset()
         return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class InvitationRevokeView(TenantPageMixin, View):
+    read_role = write_role = Role.ADMIN
+    model = MemberInvitation
+
+    def post(self, request, pk):
+        invitation = self.get_object()
+        services.revoke_invitation(invitation)
+        messages.success(
+            request, _("The invitation to %(email)s was revoked.") % {"email": invitation.email}
+        )
+        return redirect(tenant_url(request, "tenancy:members"))
 
 
 class MemberRoleView(TenantPageMixin, View):
@@ -127,7 +150,9 @@ class TokensView(TenantPageMixin, ListView):
         self.object_list = self.get_queryset()
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form), status=400)
-        token, key = ApiToken.issue(form.cleaned_data["membership"], form.cleaned_data["name"])
+        token, key = ApiToken.issue(
+            form.cleaned_data["membership"], form.cleaned_data["name"], issued_by=request.user
+        )
         # Rendered, not redirected: the key is shown once and never stored in a session.
         return self.render_to_response(
             self.get_context_data(

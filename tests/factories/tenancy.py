@@ -1,13 +1,24 @@
+import datetime as dt
+
 import factory
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
-from slaweb.tenancy.models import ApiToken, AuditEvent, Membership, Role, hash_token
+from slaweb.tenancy.models import (
+    ApiToken,
+    AuditEvent,
+    MemberInvitation,
+    Membership,
+    Role,
+    hash_token,
+)
 
 from .base import TenantFactory, TenantOwnedFactory
 
 __all__ = [
     "ApiTokenFactory",
     "AuditEventFactory",
+    "MemberInvitationFactory",
     "MembershipFactory",
     "TenantFactory",
     "UserFactory",
@@ -51,3 +62,13 @@ class AuditEventFactory(TenantOwnedFactory):
 
     class Meta:
         model = AuditEvent
+
+
+class MemberInvitationFactory(TenantOwnedFactory):
+    email = factory.Sequence(lambda n: f"invited{n}@example.com")
+    role = Role.VIEWER
+    token_digest = factory.Sequence(lambda n: hash_token(f"factory-invitation-{n}"))
+    expires_at = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(days=7))
+
+    class Meta:
+        model = MemberInvitation

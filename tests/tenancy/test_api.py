@@ -4,10 +4,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from slaweb.mail.models import OutboxMessage
 from slaweb.tenancy.context import tenant_context
-from slaweb.tenancy.models import ApiToken, AuditEvent, Membership, hash_token
+from slaweb.tenancy.models import ApiToken, AuditEvent, MemberInvitation, Membership, hash_token
 from tests.conftest import api_client_for
 from tests.factories import AuditEventFactory, MembershipFactory
+from tests.factories.tenancy import MemberInvitationFactory
 from tests.isolation import APIIsolationTests
 
 pytestmark = pytest.mark.django_db
@@ -16,6 +18,11 @@ pytestmark = pytest.mark.django_db
 class TestMembershipIsolation(APIIsolationTests):
     basename = "membership"
     factory = MembershipFactory
+
+
+class TestInvitationIsolation(APIIsolationTests):
+    basename = "invitation"
+    factory = MemberInvitationFactory
 
 
 class TestAuditEventIsolation(APIIsolationTests):
@@ -79,22 +86,34 @@ def test_last_used_is_recorded(manager_a):
 
 
 class TestRoles:
-    def test_a_viewer_reads_but_cannot_change_members(self, api_viewer, viewer_a, admin_a):
-        assert api_viewer.get(reverse("api:membership-list")).status_code == 200
+    def test_a_viewer_neither_lists_nor_changes_members(self, api_viewer, viewer_a, admin_a):
+        assert api_viewer.get(reverse("api:membership-list")).status_code == 403
+        detail = reverse("api:membership-detail", args=[admin_a.pk])
+        assert api_viewer.get(detail).status_code == 403
+        assert api_viewer.get(reverse("api:invitation-list")).status_code == 403
         url = reverse("api:membership-detail", args=[admin_a.pk])
         assert api_viewer.patch(url, {"role": "viewer"}, format="json").status_code == 403
         assert api_viewer.delete(url).status_code == 403
         created = api_viewer.post(
-            reverse("api:membership-list"), {"email": "n@x.example", "role": "admin"}
+            reverse("api:invitation-list"), {"email": "n@x.example", "role": "admin"}
         )
         assert created.status_code == 403
         with tenant_context(admin_a.tenant_id):
             assert Membership.objects.get(pk=admin_a.pk).role == "admin"
             assert Membership.objects.count() == 2
 
-    def test_a_manager_cannot_manage_members(self, api_manager, admin_a):
+    def test_a_manager_cannot_manage_or_list_members(self, api_manager, admin_a):
         url = reverse("api:membership-detail", args=[admin_a.pk])
         assert api_manager.patch(url, {"role": "viewer"}, format="json").status_code == 403
+        assert api_manager.get(reverse("api:membership-list")).status_code == 403
+        invitation = MemberInvitationFactory(tenant=admin_a.tenant)
+        invitations = reverse("api:invitation-list")
+        assert api_manager.get(invitations).status_code == 403
+        assert api_manager.post(invitations, {"email": "a@b.example"}).status_code == 403
+        detail = reverse("api:invitation-detail", args=[invitation.pk])
+        assert api_manager.delete(detail).status_code == 403
+        with tenant_context(admin_a.tenant_id):
+            assert MemberInvitation.objects.count() == 1
 
     def test_only_admins_read_the_audit_trail(self, api_viewer, api_manager, api_admin):
         url = reverse("api:auditevent-list")
@@ -104,25 +123,51 @@ class TestRoles:
 
 
 class TestMembers:
-    def test_an_admin_adds_a_member_by_email(self, api_admin, tenant_a):
+    def test_an_admin_invites_by_email_and_nobody_is_attached(self, api_admin, tenant_a):
+        from tests.factories import UserFactory
+
+        UserFactory(email="known@x.example", first_name="Hidden")
         response = api_admin.post(
-            reverse("api:membership-list"), {"email": "New@X.example", "role": "manager"}
+            reverse("api:invitation-list"), {"email": "Known@X.example", "role": "manager"}
         )
         assert response.status_code == 201, response.content
-        assert response.json()["email"] == "new@x.example"
+        body = response.json()
+        assert (body["email"], body["role"], body["invited_by"]) == (
+            "known@x.example",
+            "manager",
+            "admin@alpha.example",
+        )
+        assert "Hidden" not in response.content.decode()
+        assert "token" not in str(body)
         with tenant_context(tenant_a):
-            assert Membership.objects.filter(user__email="new@x.example", role="manager").exists()
+            assert not Membership.objects.filter(user__email="known@x.example").exists()
+            assert OutboxMessage.objects.get().kind == "member-invitation"
+        listed = api_admin.get(reverse("api:invitation-list")).json()["results"]
+        assert [row["email"] for row in listed] == ["known@x.example"]
 
-    def test_adding_an_existing_member_is_a_clear_400(self, api_admin, manager_a):
+    def test_members_are_not_created_through_the_api(self, api_admin):
         response = api_admin.post(
-            reverse("api:membership-list"), {"email": manager_a.user.email, "role": "viewer"}
+            reverse("api:membership-list"), {"email": "n@x.example", "role": "viewer"}
+        )
+        assert response.status_code == 405
+
+    def test_an_admin_revokes_an_invitation(self, api_admin, tenant_a):
+        invitation = MemberInvitationFactory(tenant=tenant_a)
+        url = reverse("api:invitation-detail", args=[invitation.pk])
+        assert api_admin.delete(url).status_code == 204
+        with tenant_context(tenant_a):
+            assert not MemberInvitation.objects.exists()
+
+    def test_inviting_an_existing_member_is_a_clear_400(self, api_admin, manager_a):
+        response = api_admin.post(
+            reverse("api:invitation-list"), {"email": manager_a.user.email, "role": "viewer"}
         )
         assert response.status_code == 400
         assert "already a member" in response.json()["email"][0]
 
     def test_an_unknown_role_is_400(self, api_admin):
         response = api_admin.post(
-            reverse("api:membership-list"), {"email": "a@b.example", "role": "boss"}
+            reverse("api:invitation-list"), {"email": "a@b.example", "role": "boss"}
         )
         assert response.status_code == 400
         assert "role" in response.json()
@@ -176,3 +221,31 @@ def test_the_membership_list_runs_a_constant_number_of_queries(
     MembershipFactory.create_batch(30, tenant=tenant_a)
     with django_assert_max_num_queries(len(few_rows)):
         assert len(api_admin.get(url).json()["results"]) == 31
+
+
+class TestTokenAudit:
+    def test_the_audit_trail_keeps_no_token_secret_and_names_the_issuer(
+        self, client, admin_a, manager_a
+    ):
+        client.force_login(admin_a.user)
+        response = client.post(
+            reverse("tenancy:tokens", args=["alpha"]),
+            {"name": "ticket sync", "membership": manager_a.pk},
+        )
+        key = response.context["new_key"]
+        with tenant_context(admin_a.tenant_id):
+            token = ApiToken.objects.get(name="ticket sync")
+            event = AuditEvent.objects.get(model="tenancy.apitoken", object_id=str(token.pk))
+        assert token.issued_by == admin_a.user
+        assert event.actor_label == "admin@alpha.example"
+        assert event.changes["issued_by_id"] == [None, admin_a.user.pk]
+        assert "digest" not in event.changes and "prefix" not in event.changes
+        for secret in (token.digest, token.prefix, key):
+            assert secret not in str(event.changes)
+
+    def test_revoking_records_no_secret_either(self, admin_a):
+        with tenant_context(admin_a.tenant_id):
+            token, _key = ApiToken.issue(admin_a, "old")
+            token.revoke()
+            changes = AuditEvent.objects.get(model="tenancy.apitoken", action="update").changes
+        assert list(changes) == ["revoked_at"]

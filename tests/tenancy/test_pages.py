@@ -1,9 +1,11 @@
 import pytest
 from django.urls import reverse
 
+from slaweb.mail.models import OutboxMessage
 from slaweb.tenancy.context import tenant_context
-from slaweb.tenancy.models import ApiToken, AuditEvent, Membership
+from slaweb.tenancy.models import ApiToken, AuditEvent, MemberInvitation, Membership
 from tests.factories import ApiTokenFactory, AuditEventFactory, MembershipFactory
+from tests.factories.tenancy import MemberInvitationFactory
 from tests.isolation import PageIsolationTests
 
 pytestmark = pytest.mark.django_db
@@ -12,6 +14,11 @@ pytestmark = pytest.mark.django_db
 class TestMembershipPagesIsolation(PageIsolationTests):
     factory = MembershipFactory
     post_url_names = ["tenancy:member-role", "tenancy:member-remove"]
+
+
+class TestInvitationPagesIsolation(PageIsolationTests):
+    factory = MemberInvitationFactory
+    post_url_names = ["tenancy:invitation-revoke"]
 
 
 class TestTokenPagesIsolation(PageIsolationTests):
@@ -94,15 +101,54 @@ def test_a_viewer_cannot_change_a_role_through_the_page(client, viewer_a, admin_
 
 
 class TestMembersPage:
-    def test_an_admin_adds_a_member_and_changes_a_role(self, client, admin_a, manager_a):
+    def test_an_admin_invites_a_member_and_changes_a_role(self, client, admin_a, manager_a):
         client.force_login(admin_a.user)
         url = reverse("tenancy:members", args=["alpha"])
         response = client.post(url, {"email": "new@alpha.example", "role": "viewer"}, follow=True)
-        assert "new@alpha.example was added." in response.content.decode()
+        page = response.content.decode()
+        assert "An invitation was sent to new@alpha.example." in page
+        assert "Pending invitations" in page and "new@alpha.example" in page
         client.post(reverse("tenancy:member-role", args=["alpha", manager_a.pk]), {"role": "admin"})
         with tenant_context(admin_a.tenant_id):
-            assert Membership.objects.get(user__email="new@alpha.example").role == "viewer"
+            invitation = MemberInvitation.objects.get()
+            assert (invitation.email, invitation.role) == ("new@alpha.example", "viewer")
+            assert invitation.invited_by == admin_a.user
+            assert OutboxMessage.objects.get().to_address == "new@alpha.example"
+            assert not Membership.objects.filter(user__email="new@alpha.example").exists()
             assert Membership.objects.get(pk=manager_a.pk).role == "admin"
+
+    def test_inviting_a_member_again_is_refused_beside_the_field(self, client, admin_a, manager_a):
+        client.force_login(admin_a.user)
+        response = client.post(
+            reverse("tenancy:members", args=["alpha"]),
+            {"email": "MANAGER@alpha.example", "role": "viewer"},
+        )
+        assert response.status_code == 400
+        assert 'id="id_email_error"' in response.content.decode()
+        assert "is already a member" in response.content.decode()
+        with tenant_context(admin_a.tenant_id):
+            assert not MemberInvitation.objects.exists()
+
+    def test_an_admin_revokes_a_pending_invitation(self, client, admin_a):
+        invitation = MemberInvitationFactory(tenant=admin_a.tenant, email="gone@x.example")
+        client.force_login(admin_a.user)
+        response = client.post(
+            reverse("tenancy:invitation-revoke", args=["alpha", invitation.pk]), follow=True
+        )
+        assert "The invitation to gone@x.example was revoked." in response.content.decode()
+        assert "No pending invitations." in response.content.decode()
+        with tenant_context(admin_a.tenant_id):
+            assert not MemberInvitation.objects.exists()
+
+    def test_managers_cannot_invite_or_revoke(self, client, admin_a, manager_a):
+        invitation = MemberInvitationFactory(tenant=admin_a.tenant)
+        client.force_login(manager_a.user)
+        url = reverse("tenancy:members", args=["alpha"])
+        assert client.post(url, {"email": "x@y.example", "role": "admin"}).status_code == 403
+        revoke = reverse("tenancy:invitation-revoke", args=["alpha", invitation.pk])
+        assert client.post(revoke).status_code == 403
+        with tenant_context(admin_a.tenant_id):
+            assert list(MemberInvitation.objects.all()) == [invitation]
 
     def test_an_invalid_email_is_shown_beside_the_field(self, client, admin_a):
         client.force_login(admin_a.user)

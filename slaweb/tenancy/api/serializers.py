@@ -2,7 +2,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from .. import services
-from ..models import AuditEvent, Membership, Role
+from ..models import AuditEvent, MemberInvitation, Membership, Role
 from .base import TenantScopedSerializer
 
 
@@ -20,16 +20,6 @@ class MembershipSerializer(TenantScopedSerializer):
             raise serializers.ValidationError("Unknown role.")
         return value
 
-    def create(self, validated_data):
-        try:
-            return services.add_member(
-                self._tenant(),
-                validated_data["user"]["email"],
-                validated_data.get("role", Role.VIEWER),
-            )
-        except DjangoValidationError as error:
-            raise serializers.ValidationError(error.message_dict) from error
-
     def update(self, instance, validated_data):
         if (
             "user" in validated_data
@@ -40,6 +30,28 @@ class MembershipSerializer(TenantScopedSerializer):
             )
         try:
             return services.change_role(instance, validated_data.get("role", instance.role))
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.message_dict) from error
+
+
+class MemberInvitationSerializer(TenantScopedSerializer):
+    invited_by = serializers.EmailField(source="invited_by.email", read_only=True, default=None)
+
+    class Meta:
+        model = MemberInvitation
+        fields = ["id", "email", "role", "invited_by", "created_at", "expires_at"]
+        read_only_fields = ["id", "invited_by", "created_at", "expires_at"]
+
+    def create(self, validated_data):
+        request = self.context["request"]
+        try:
+            return services.invite_member(
+                self._tenant(),
+                validated_data["email"],
+                validated_data.get("role", Role.VIEWER),
+                invited_by=request.user,
+                base_url=request.build_absolute_uri("/"),
+            )
         except DjangoValidationError as error:
             raise serializers.ValidationError(error.message_dict) from error
 

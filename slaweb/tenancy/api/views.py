@@ -6,17 +6,30 @@ from rest_framework.views import APIView
 
 from .. import services
 from ..filtersets import AuditEventFilterSet, MembershipFilterSet
-from ..models import AuditEvent, Membership, Role
-from .base import TenantScopedReadOnlyViewSet, TenantScopedViewSet
-from .serializers import AuditEventSerializer, MembershipSerializer, MeSerializer
+from ..models import AuditEvent, MemberInvitation, Membership, Role
+from .base import (
+    TenantScopedCreateReadDeleteViewSet,
+    TenantScopedReadOnlyViewSet,
+    TenantScopedViewSet,
+)
+from .serializers import (
+    AuditEventSerializer,
+    MemberInvitationSerializer,
+    MembershipSerializer,
+    MeSerializer,
+)
 
 
 class MembershipViewSet(TenantScopedViewSet):
+    """Members: admins only. People join through invitations, never by being added."""
+
     model = Membership
     serializer_class = MembershipSerializer
     filterset_class = MembershipFilterSet
     search_fields = ["user__email", "user__first_name", "user__last_name"]
     ordering_fields = ["user__email", "role", "created_at"]
+    http_method_names = ["get", "put", "patch", "delete", "head", "options"]
+    read_role = Role.ADMIN
     write_role = Role.ADMIN
 
     def scope_queryset(self, queryset):
@@ -27,6 +40,23 @@ class MembershipViewSet(TenantScopedViewSet):
             services.remove_member(instance)
         except DjangoValidationError as error:
             raise serializers.ValidationError(error.message_dict) from error
+
+
+class MemberInvitationViewSet(TenantScopedCreateReadDeleteViewSet):
+    """Open invitations; POST emails one, DELETE revokes it."""
+
+    model = MemberInvitation
+    serializer_class = MemberInvitationSerializer
+    search_fields = ["email"]
+    ordering_fields = ["created_at", "email"]
+    read_role = Role.ADMIN
+    write_role = Role.ADMIN
+
+    def scope_queryset(self, queryset):
+        return queryset.filter(accepted_at__isnull=True).select_related("invited_by")
+
+    def perform_destroy(self, instance):
+        services.revoke_invitation(instance)
 
 
 class AuditEventViewSet(TenantScopedReadOnlyViewSet):

@@ -4,7 +4,7 @@ from django.db import transaction
 
 from slaweb.tenancy.context import Actor, tenant_context
 from slaweb.tenancy.models import Role, Tenant
-from slaweb.tenancy.services import add_member
+from slaweb.tenancy.services import add_member, find_user
 
 
 class Command(BaseCommand):
@@ -15,7 +15,9 @@ class Command(BaseCommand):
         parser.add_argument("--name", required=True)
         parser.add_argument("--admin-email", required=True)
         parser.add_argument(
-            "--password", help="Admin password; without it the admin uses 'Forgot password?'."
+            "--password",
+            help="Password of a new admin account (an existing account keeps its own); "
+            "without it the admin uses 'Forgot password?'.",
         )
         parser.add_argument("--time-zone", default="Asia/Shanghai")
         parser.add_argument("--language", default="zh-hans", choices=["zh-hans", "en"])
@@ -37,6 +39,14 @@ class Command(BaseCommand):
                 "; ".join(f"{k}: {' '.join(v)}" for k, v in error.message_dict.items())
             ) from error
         tenant.save()
+        existing = find_user(admin_email)
         with tenant_context(tenant, Actor(None, "create_tenant", "command")):
-            add_member(tenant, admin_email, Role.ADMIN, password)
+            add_member(tenant, admin_email, Role.ADMIN, None if existing else password)
         self.stdout.write(self.style.SUCCESS(f"Created tenant '{slug}' with admin {admin_email}."))
+        if existing and password:
+            self.stdout.write(
+                self.style.WARNING(
+                    f"{admin_email} has an account already: its password was left unchanged "
+                    "(--password applies to new accounts only)."
+                )
+            )

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
-from django_scopes.forms import SafeModelChoiceField
 
 from agreements.models import Agreement, Contact, Customer
+from slaweb.tenancy.forms import TenantModelForm
 
 from .choices import LIKERT_LABELS, LIKERT_POINTS, NPS_POINTS, Channel, QuestionKind
 from .models import Campaign, Question, Questionnaire
@@ -105,7 +105,7 @@ class EnteredAnswerForm(AnswerForm):
         )
 
 
-class QuestionnaireForm(forms.ModelForm):
+class QuestionnaireForm(TenantModelForm):
     class Meta:
         model = Questionnaire
         fields = QUESTIONNAIRE_FIELDS
@@ -115,11 +115,10 @@ class QuestionnaireForm(forms.ModelForm):
         }
 
 
-class QuestionForm(forms.ModelForm):
+class QuestionForm(TenantModelForm):
     class Meta:
         model = Question
         fields = QUESTION_FIELDS
-        field_classes = {"dimension": SafeModelChoiceField}
         widgets = {
             "text_en": forms.Textarea(attrs={"rows": 2}),
             "text_zh": forms.Textarea(attrs={"rows": 2}),
@@ -138,7 +137,7 @@ class AddDimensionForm(forms.Form):
     )
 
 
-class CampaignForm(forms.ModelForm):
+class CampaignForm(TenantModelForm):
     recipients = forms.ModelMultipleChoiceField(
         label=_("recipients"),
         queryset=Contact.objects.none(),
@@ -150,11 +149,6 @@ class CampaignForm(forms.ModelForm):
     class Meta:
         model = Campaign
         fields = CAMPAIGN_FIELDS
-        field_classes = {
-            "agreement": SafeModelChoiceField,
-            "customer": SafeModelChoiceField,
-            "questionnaire": SafeModelChoiceField,
-        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -9,7 +9,7 @@ import pytest
 from slaweb.tenancy.context import tenant_context
 from surveys import results
 from surveys.choices import Channel, InvitationStatus, QuestionKind
-from surveys.models import Answer, Invitation, Question, Response, Round
+from surveys.models import Answer, Question, Response, Round
 from tests.factories.surveys import InvitationFactory, RoundFactory
 
 

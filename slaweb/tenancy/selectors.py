@@ -6,7 +6,7 @@ from django.db import transaction
 from django_scopes import scopes_disabled
 
 from .context import set_db_setting
-from .models import Membership
+from .models import MemberInvitation, Membership
 
 
 def memberships_of(user) -> list[Membership]:
@@ -25,3 +25,11 @@ def memberships_of(user) -> list[Membership]:
             )
         set_db_setting("user_id", None)
     return memberships
+
+
+def open_invitations(queryset=None):
+    """Invitations not accepted yet (expired ones too, until revoked or replaced), for the
+    members page and the API."""
+    if queryset is None:
+        queryset = MemberInvitation.objects.all()
+    return queryset.filter(accepted_at__isnull=True).select_related("invited_by")

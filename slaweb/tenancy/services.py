@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -79,9 +80,7 @@ def split_token(token: str) -> tuple[int, str] | None:
 
 
 @transaction.atomic
-def invite_member(
-    tenant: Tenant, email: str, role: str, invited_by, base_url: str
-) -> MemberInvitation:
+def invite_member(tenant: Tenant, email: str, role: str, invited_by) -> MemberInvitation:
     """Email an invitation; inviting an address again replaces its open invitation.
     The same answer whether the address has an account or not: nothing is revealed."""
     email = normalise_email(email)
@@ -104,7 +103,9 @@ def invite_member(
             "tenant_name": tenant.name,
             "inviter": (invited_by.get_full_name() or invited_by.email) if invited_by else "slaweb",
             "role": Role(role).label,
-            "accept_url": base_url.rstrip("/") + reverse("invitation-accept", args=[token]),
+            # SITE_URL, like every mailed link: never taken from a request's Host header.
+            "accept_url": settings.SITE_URL.rstrip("/")
+            + reverse("invitation-accept", args=[token]),
             "expires_at": formats.date_format(
                 timezone.localtime(invitation.expires_at, timezone.get_fixed_timezone(0)),
                 "DATETIME_FORMAT",

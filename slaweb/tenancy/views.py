@@ -16,7 +16,7 @@ from . import services
 from .forms import AddMemberForm, AuditFilterForm, ChangeRoleForm, TokenForm
 from .models import ApiToken, AuditEvent, MemberInvitation, Membership, Role
 from .pages import TenantAccessMixin, TenantPageMixin
-from .selectors import memberships_of
+from .selectors import memberships_of, open_invitations
 
 
 def tenant_url(request, name: str, *args) -> str:
@@ -55,9 +55,7 @@ class MembersView(TenantPageMixin, ListView):
         context = super().get_context_data(**kwargs)
         context.setdefault("form", AddMemberForm())
         context["roles"] = Role.choices
-        context["invitations"] = MemberInvitation.objects.filter(
-            accepted_at__isnull=True
-        ).select_related("invited_by")
+        context["invitations"] = open_invitations()
         context["now"] = timezone.now()
         return context
 
@@ -70,7 +68,6 @@ class MembersView(TenantPageMixin, ListView):
                     form.cleaned_data["email"],
                     form.cleaned_data["role"],
                     invited_by=request.user,
-                    base_url=request.build_absolute_uri("/"),
                 )
             except ValidationError as error:
                 form.add_error(None, error)

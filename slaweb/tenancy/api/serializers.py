@@ -50,7 +50,6 @@ class MemberInvitationSerializer(TenantScopedSerializer):
                 validated_data["email"],
                 validated_data.get("role", Role.VIEWER),
                 invited_by=request.user,
-                base_url=request.build_absolute_uri("/"),
             )
         except DjangoValidationError as error:
             raise serializers.ValidationError(error.message_dict) from error

@@ -7,6 +7,7 @@ from rest_framework.views import APIView
 from .. import services
 from ..filtersets import AuditEventFilterSet, MembershipFilterSet
 from ..models import AuditEvent, MemberInvitation, Membership, Role
+from ..selectors import open_invitations
 from .base import (
     TenantScopedCreateReadDeleteViewSet,
     TenantScopedReadOnlyViewSet,
@@ -53,7 +54,7 @@ class MemberInvitationViewSet(TenantScopedCreateReadDeleteViewSet):
     write_role = Role.ADMIN
 
     def scope_queryset(self, queryset):
-        return queryset.filter(accepted_at__isnull=True).select_related("invited_by")
+        return open_invitations(queryset)
 
     def perform_destroy(self, instance):
         services.revoke_invitation(instance)

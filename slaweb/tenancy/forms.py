@@ -154,6 +154,12 @@ class OutboxPasswordResetForm(PasswordResetForm):
     """Django's password reset, with the mail stored and sent by the outbox (account mail
     belongs to no tenant: slaweb.mail's platform outbox)."""
 
+    def get_users(self, email):
+        # Unlike Django's, also accounts without a usable password: members attached
+        # before invitations existed got none, and this is how they choose one.
+        users = get_user_model()._default_manager.filter(email__iexact=email, is_active=True)
+        return (user for user in users if user.email.lower() == email.lower())
+
     def send_mail(
         self,
         subject_template_name,

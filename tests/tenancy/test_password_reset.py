@@ -64,3 +64,15 @@ def test_the_reset_mail_is_in_the_language_of_the_request(client, manager_a, smt
     )
     send_queued_account_mail()
     assert smtp_inbox.messages[0]["Subject"] == "重置您的 slaweb 密码"
+
+
+def test_an_account_without_a_usable_password_can_choose_one(client, smtp_inbox):
+    """Members attached before invitations existed have no usable password."""
+    from tests.factories import UserFactory
+
+    user = UserFactory(email="legacy@alpha.example")
+    user.set_unusable_password()
+    user.save()
+    client.post(reverse("password_reset"), {"email": "Legacy@alpha.example"})
+    send_queued_account_mail()
+    assert [m["To"] for m in smtp_inbox.messages] == ["legacy@alpha.example"]

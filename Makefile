@@ -6,12 +6,17 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell sha256sum requirements.lock | cut -c1-16)
 MANAGE := $(PY) manage.py
+# manage.py defaults to production settings (a real SECRET_KEY: .run/secret_key, made by
+# `make services`); the test and dev targets name their settings themselves.
 ARGS ?=
 
-.PHONY: run test setup services system-deps migrate messages seed stop lint lock clean-run
+.PHONY: run dev test setup services system-deps migrate messages seed stop lint lock clean-run
 
-run: setup migrate seed  ## web + worker + beat in the foreground; Ctrl-C stops them all
+run: setup migrate seed  ## the product as users get it (gunicorn, DEBUG off); Ctrl-C stops it
 	@scripts/run.sh
+
+dev: setup migrate seed  ## the autoreloading development server, DEBUG on
+	@scripts/run.sh dev
 
 test: export WITH_BROWSER=1
 test: setup  ## the whole suite against real PostgreSQL, Redis and Chromium

@@ -3,7 +3,8 @@ import os
 import sys
 
 if __name__ == "__main__":
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "slaweb.settings.dev")
+    # Production unless told otherwise: it refuses to start without a real SECRET_KEY.
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "slaweb.settings.production")
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(sys.argv)

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Project-local PostgreSQL and Redis on loopback, data under .run/.
 # Usage: scripts/services.sh system-deps | start | stop | status
+# PostgreSQL keeps fsync on (a crash must not corrupt data); PG_FSYNC=off starts it without
+# (throwaway CI runs only). `start` also generates .run/secret_key once.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -77,7 +79,7 @@ start_postgres() {
         as_pg mkdir -p "$sock"
         log "starting PostgreSQL on 127.0.0.1:$PGPORT"
         as_pg "$PGBIN/pg_ctl" -D "$data" -l "$base/postgres.log" -w -t 60 start \
-            -o "-p $PGPORT -k $sock -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off" >/dev/null
+            -o "-p $PGPORT -k $sock -c listen_addresses=127.0.0.1 -c fsync=${PG_FSYNC:-on}" >/dev/null
     fi
     if [ -S "$sock/.s.PGSQL.$PGPORT" ]; then bootstrap_roles "$sock"; fi
 }
@@ -108,6 +110,14 @@ start_redis() {
     log "Redis did not start; see $RUN/redis/redis.log"; exit 1
 }
 
+secret_key() {  # production settings read it when SECRET_KEY is not set
+    local file="$RUN/secret_key"
+    [ -s "$file" ] && return 0
+    mkdir -p "$RUN"
+    (umask 077 && python3 -c 'import secrets; print(secrets.token_urlsafe(64))' >"$file")
+    log "generated $file"
+}
+
 stop_all() {
     redis-cli -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 && log "Redis stopped" || true
     if [ -e "$RUN/pg/data/PG_VERSION" ]; then
@@ -117,7 +127,7 @@ stop_all() {
 
 case "${1:-}" in
     system-deps) system_deps ;;
-    start) start_postgres; start_redis ;;
+    start) start_postgres; start_redis; secret_key ;;
     stop) stop_all ;;
     status) "$PGBIN/pg_isready" -h 127.0.0.1 -p "$PGPORT"; redis-cli -p "$REDIS_PORT" ping ;;
     *) echo "usage: $0 system-deps|start|stop|status" >&2; exit 2 ;;

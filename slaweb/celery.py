@@ -2,7 +2,8 @@ import os
 
 from celery import Celery
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "slaweb.settings.dev")
+# Production unless told otherwise: it refuses to start without a real SECRET_KEY.
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "slaweb.settings.production")
 
 app = Celery("slaweb")
 app.config_from_object("django.conf:settings", namespace="CELERY")

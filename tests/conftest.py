@@ -49,6 +49,14 @@ def default_language():
     translation.activate(settings.LANGUAGE_CODE)
 
 
+@pytest.fixture(autouse=True)
+def empty_rate_limit_counters():
+    """Rate-limit counters (a per-process cache in tests) start empty in each test."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def tenant_a(db):
     return TenantFactory(slug="alpha", name="Alpha Ltd")

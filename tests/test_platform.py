@@ -1,6 +1,7 @@
 """Set-up, configuration and operations: deploy checks, compose file, health, commands."""
 
 import os
+import re
 import subprocess
 import sys
 from io import StringIO
@@ -39,7 +40,12 @@ def test_check_deploy_is_clean_with_production_settings():
 
 
 def test_production_settings_refuse_a_missing_secret_key():
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "slaweb.settings.production", "SECRET_KEY": ""}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "slaweb.settings.production",
+        "SECRET_KEY": "",
+        "SECRET_KEY_FILE": "/nonexistent/secret_key",
+    }
     result = subprocess.run(
         [sys.executable, "manage.py", "check"],
         cwd=ROOT,
@@ -52,17 +58,144 @@ def test_production_settings_refuse_a_missing_secret_key():
     assert "SECRET_KEY must be set" in result.stderr
 
 
+def _compose():
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
 def test_docker_compose_describes_every_service_with_healthchecks():
-    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
-    services = compose["services"]
-    assert set(services) == {"postgres", "redis", "web", "worker", "beat", "mailcatcher"}
+    services = _compose()["services"]
+    assert set(services) == {
+        "postgres",
+        "redis",
+        "migrate",
+        "web",
+        "worker",
+        "beat",
+        "mailcatcher",
+    }
     for name, service in services.items():
-        assert "healthcheck" in service, name
+        if name != "migrate":  # one-shot
+            assert "healthcheck" in service, name
     for name in ("web", "worker", "beat"):
         environment = services[name]["environment"]
         assert {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "EMAIL_HOST"} <= set(environment), name
+        assert environment["DJANGO_SETTINGS_MODULE"] == "slaweb.settings.production"
+        assert services[name]["depends_on"]["migrate"] == {
+            "condition": "service_completed_successfully"
+        }
     assert "gunicorn" in services["web"]["command"]
-    assert "migrate --database owner" in services["web"]["command"]
+
+
+def test_only_the_migrate_service_gets_the_owner_role():
+    services = _compose()["services"]
+    migrate = services["migrate"]
+    assert "migrate" in migrate["command"] and "owner" in migrate["command"]
+    assert migrate["restart"] == "no"
+    assert "slaweb_owner" in migrate["environment"]["DATABASE_OWNER_URL"]
+    for name, service in services.items():
+        text = yaml.safe_dump(service)
+        if name not in ("migrate", "postgres"):  # postgres creates the role
+            assert "slaweb_owner" not in text and "OWNER_DB_PASSWORD" not in text, name
+            assert "migrate" not in str(service.get("command", "")), name
+    for name in ("web", "worker", "beat"):
+        assert services[name]["environment"]["DATABASE_URL"].startswith("postgres://slaweb_app:")
+
+
+def test_compose_has_no_default_passwords_and_publishes_no_mail_ui():
+    text = (ROOT / "docker-compose.yml").read_text()
+    secrets = re.findall(r"\$\{([A-Z_]*(?:PASSWORD|SECRET_KEY)[A-Z_]*)([^}]*)\}", text)
+    assert secrets, "no secret variables found"
+    for name, rest in secrets:
+        assert rest.startswith(":?"), f"{name} has a default or may be empty: {rest!r}"
+    assert "slaweb_app:slaweb_app" not in text and "slaweb_owner:slaweb_owner" not in text
+    assert "ports" not in _compose()["services"]["mailcatcher"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_web_healthcheck_passes_with_the_configured_allowed_hosts(live_server, settings):
+    settings.ALLOWED_HOSTS = ["slaweb.example.com"]
+
+    def check(allowed_hosts):
+        env = {
+            **os.environ,
+            "ALLOWED_HOSTS": allowed_hosts,
+            "HEALTHCHECK_URL": f"{live_server.url}/healthz",
+        }
+        script = ROOT / "docker" / "healthcheck.py"
+        return subprocess.run([sys.executable, script], env=env, capture_output=True, check=False)
+
+    assert check("slaweb.example.com,other.example").returncode == 0
+    assert check("elsewhere.example").returncode == 1  # Django refuses the host: 400
+
+
+def _production_setting(expression, **env):
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE",)},
+        "SECRET_KEY": "a-long-random-production-key-for-the-check-0123456789abcdefXYZ",
+        **env,
+    }
+    code = f"import django; django.setup(); from django.conf import settings; print(({expression}))"
+    env["DJANGO_SETTINGS_MODULE"] = "slaweb.settings.production"
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_forwarded_proto_is_trusted_only_behind_a_configured_proxy():
+    expression = "getattr(settings, 'SECURE_PROXY_SSL_HEADER', None)"
+    assert _production_setting(expression) == "None"
+    assert _production_setting(expression, BEHIND_PROXY="true") == str(
+        ("HTTP_X_FORWARDED_PROTO", "https")
+    )
+
+
+def test_plain_http_on_loopback_drops_the_https_only_settings():
+    expression = "settings.SECURE_SSL_REDIRECT, settings.SESSION_COOKIE_SECURE, settings.DEBUG"
+    assert _production_setting(expression) == "(True, True, False)"
+    assert _production_setting(expression, HTTPS="false") == "(False, False, False)"
+
+
+def _without_settings_env(tmp_path):
+    drop = ("DJANGO_SETTINGS_MODULE", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    env = {k: v for k, v in os.environ.items() if k not in drop}
+    env["SECRET_KEY_FILE"] = str(tmp_path / "missing")
+    return env
+
+
+def test_manage_py_without_settings_uses_production_and_refuses_no_key(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=_without_settings_env(tmp_path),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_a_celery_worker_without_settings_refuses_no_key(tmp_path):
+    code = "from slaweb.celery import app; app.loader.import_default_modules()"
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=_without_settings_env(tmp_path),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_the_secret_key_file_is_read_when_no_key_is_set(tmp_path):
+    key_file = tmp_path / "secret_key"
+    key_file.write_text("k" * 64 + "\n")
+    env = {"SECRET_KEY": "", "SECRET_KEY_FILE": str(key_file)}
+    assert _production_setting("settings.SECRET_KEY", **env) == "k" * 64
 
 
 @pytest.mark.django_db

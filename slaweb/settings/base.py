@@ -4,7 +4,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
-from celery.schedules import crontab  # noqa: F401  (used by later beat entries)
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -29,6 +29,9 @@ PGPORT = env("PGPORT", "55432")
 REDIS_PORT = env("REDIS_PORT", "56379")
 
 SECRET_KEY = env("SECRET_KEY", "")
+# Set only when a reverse proxy you run sets X-Forwarded-Proto and X-Forwarded-For: only
+# then are those headers trusted (HTTPS detection, client address for rate limits).
+BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1")
 
@@ -45,6 +48,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "axes",
     "slaweb.tenancy",
     "slaweb.mail",
     "agreements",
@@ -54,6 +58,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -64,6 +69,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "slaweb.tenancy.middleware.TenantMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
 
 ROOT_URLCONF = "slaweb.urls"
@@ -105,12 +111,24 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", f"redis://127.0.0.1:{REDIS_PORT}/0")
+# Rate-limit counters (login lockouts, API throttles, slaweb.ratelimit) live here.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "slaweb",
+    }
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+AUTHENTICATION_BACKENDS = [
+    "slaweb.ratelimit.LoginLockoutBackend",  # django-axes: refuses locked-out logins first
+    "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -147,6 +165,11 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {
+    # Agreements past their end date expire (agreements/tasks.py), daily after midnight.
+    "agreements.expire_due": {
+        "task": "agreements.tasks.expire_agreements_due",
+        "schedule": crontab(hour=0, minute=10),
+    },
     # Queue again outbox mail whose task was lost; fail stale claims (slaweb/mail).
     "mail.dispatch_outbox": {"task": "mail.dispatch_outbox", "schedule": 60.0},
     # Satisfaction surveys (surveys/tasks.py): due campaigns, reminders, overdue follow-ups.
@@ -168,6 +191,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "slaweb.tenancy.api.pagination.StandardPagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_THROTTLE_CLASSES": ["slaweb.ratelimit.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"token": env("API_TOKEN_RATE", "300/min")},
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {
@@ -183,6 +208,38 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+}
+
+# Login lockouts (django-axes): an account, and separately an address, is locked after
+# AXES_FAILURE_LIMIT failed logins for AXES_COOLOFF_TIME hours; the form says so.
+# Attempts are rows (axes tables), so a test's rollback forgets them.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_DISABLE_ACCESS_LOG = True  # successful logins: the audit trail's business
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_FAILURE_LIMIT = int(env("AXES_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = 0.25
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "slaweb.ratelimit.login_locked_out"
+AXES_CLIENT_IP_CALLABLE = "slaweb.ratelimit.client_ip"
+AXES_VERBOSE = False
+# Password reset requests per address and per email (slaweb.ratelimit.rate_limit).
+PASSWORD_RESET_RATE = env("PASSWORD_RESET_RATE", "5/h")
+
+# Content-Security-Policy (django-csp): everything from this site, no inline script or
+# style, no framing. htmx's inline indicator style is off (meta htmx-config in base.html).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    }
 }
 
 SESSION_COOKIE_HTTPONLY = True

@@ -1,3 +1,6 @@
+"""Development (`make dev`): DEBUG on, autoreload, mail printed to the console.
+Never the default: manage.py and Celery default to production settings."""
+
 from .base import *  # noqa: F403
 from .base import env
 

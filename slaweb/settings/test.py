@@ -16,5 +16,15 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 # Concurrent test runs on one machine need their own test databases.
 DATABASES["owner"]["TEST"] = {"NAME": env("SLAWEB_TEST_DB", "test_slaweb")}  # noqa: F405
+# Commits need not wait for the disk in tests (safe: a crash loses the last commits, never
+# corrupts); the server itself keeps fsync on.
+DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c synchronous_commit=off"  # noqa: F405
+# Rate-limit counters per test process, emptied before each test (tests/conftest.py);
+# tests of the limits themselves lower the rates or switch to the Redis cache.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+REST_FRAMEWORK = {  # noqa: F405
+    **REST_FRAMEWORK,  # noqa: F405
+    "DEFAULT_THROTTLE_RATES": {"token": "100000/min"},
+}
 # Each test run has its own Celery queue too, so one run's worker never takes another's tasks.
 CELERY_TASK_DEFAULT_QUEUE = env("SLAWEB_TEST_DB", "test_slaweb")

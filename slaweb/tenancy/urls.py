@@ -1,4 +1,5 @@
 from django.urls import path
+from django.views.decorators.cache import never_cache
 
 from . import views
 
@@ -11,7 +12,8 @@ urlpatterns = [
     path(
         "settings/members/<int:pk>/remove/", views.MemberRemoveView.as_view(), name="member-remove"
     ),
-    path("settings/tokens/", views.TokensView.as_view(), name="tokens"),
+    # The page shows a new token's key once: never stored by a browser or proxy cache.
+    path("settings/tokens/", never_cache(views.TokensView.as_view()), name="tokens"),
     path("settings/tokens/<int:pk>/revoke/", views.TokenRevokeView.as_view(), name="token-revoke"),
     path(
         "settings/invitations/<int:pk>/revoke/",

@@ -29,17 +29,12 @@ urlpatterns = [
     ),
     path(
         "accounts/password_reset/",
-        auth_views.PasswordResetView.as_view(form_class=OutboxPasswordResetForm),
-        name="password_reset",
-    ),
-    path(
-        "accounts/password_reset/",
         rate_limit(
             key=["ip", posted_email],
             rate=password_reset_rate,
             scope="password-reset",
             methods=["POST"],
-        )(auth_views.PasswordResetView.as_view()),
+        )(auth_views.PasswordResetView.as_view(form_class=OutboxPasswordResetForm)),
         name="password_reset",
     ),
     path("accounts/", include("django.contrib.auth.urls")),

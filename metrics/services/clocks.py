@@ -247,3 +247,57 @@ def compute_clocks(tenant_id: int, ticket_ids: list[int], now: dt.datetime | Non
         ]
         touched += write_clocks(tenant_id, batch, values)
     return touched
+
+
+def tickets_to_recompute(calendar_id: int | None = None, families=None) -> list[int]:
+    """Tickets whose clocks a calendar change or a new version can move: every ticket of the
+    families using the calendar (or given), except those whose clocks all stopped in a
+    published period (frozen; no reports are published yet, see compliance.published)."""
+    from agreements.models import Agreement, PriorityTier
+
+    from .compliance import published
+
+    if calendar_id is not None:
+        families = set(
+            Agreement.objects.filter(default_calendar_id=calendar_id).values_list(
+                "family", flat=True
+            )
+        ) | set(
+            PriorityTier.objects.filter(calendar_id=calendar_id).values_list(
+                "agreement__family", flat=True
+            )
+        )
+    tickets = Ticket.objects.filter(family__in=set(families or ())).order_by("pk")
+    frozen = {
+        c.ticket_id
+        for c in TicketClock.objects.filter(
+            family__in=set(families or ()), stopped_at__isnull=False
+        )
+        .only("ticket_id", "family", "period_start")
+        .iterator(chunk_size=5000)
+        if published(c.family, c.period_start)
+    }
+    return [pk for pk in tickets.values_list("pk", flat=True) if pk not in frozen]
+
+
+def recompute_clocks(
+    tenant_id: int, *, calendar_id: int | None = None, families=None, progress=None
+) -> int:
+    """Recompute the clocks a calendar change or a new agreement version affects, in batches
+    (each its own transaction), then mark the touched periods stale. Returns tickets done."""
+    from django.db import transaction
+
+    from .stale import mark_stale
+
+    ids = tickets_to_recompute(calendar_id, families)
+    now = timezone.now()
+    done = 0
+    for start in range(0, len(ids), 5000):
+        batch = ids[start : start + 5000]
+        with transaction.atomic():
+            touched = compute_clocks(tenant_id, batch, now)
+            mark_stale(tenant_id, {}, touched)
+        done += len(batch)
+        if progress is not None:
+            progress(done, len(ids))
+    return done

@@ -206,7 +206,10 @@ def _write(kind: str, tenant_id: int, rows: list[dict], source: str, result: Ing
                     sender=Ticket, tenant_id=tenant_id, ticket_ids=sorted(resolved)
                 )
             )
-    mark_stale(tenant_id, touched, clock_marks)
+    if mark_stale(tenant_id, touched, clock_marks):
+        from ..tasks import recompute_compliance
+
+        recompute_compliance.delay_on_commit(tenant_id)
 
 
 def _upsert(model, table: str, tenant_id: int, rows: list[dict], source: str) -> dict:

@@ -90,7 +90,7 @@ def load_terms(families) -> dict[UUID, FamilyTerms]:
     calendars = BusinessCalendar.objects.prefetch_related("slots", "holidays", "working_days")
     agreements = (
         Agreement.objects.filter(family__in=families)
-        .select_related("tenant")
+        .select_related("tenant", "customer")
         .prefetch_related(
             Prefetch("default_calendar", queryset=calendars),
             Prefetch(

@@ -1,0 +1,547 @@
+"""Compliance per metric and period from stored data, credits and escalations.
+
+Results are recomputed only by the worker: rows are marked stale (services.stale), claimed
+with SELECT ... FOR UPDATE SKIP LOCKED and each one recomputed in its own transaction (a
+killed worker leaves the row as it was, still stale, claimable again after CLAIM_TIMEOUT).
+Counting is SQL aggregation; the status rules are metrics.compliance (pure).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from agreements.choices import AgreementKind, CustomerKind, MetricKind
+from metrics.business_time import elapsed, merge_pauses
+
+from .. import compliance as rules
+from ..choices import OutageExclusion, Status
+from ..models import ComplianceResult, CreditResult, ImprovementAction, Outage
+from ..periods import bounds, period_end, period_start
+from .terms import FamilyTerms, Version, load_terms
+
+CLAIM_TIMEOUT = dt.timedelta(minutes=10)
+BATCH = 50
+MINUTE = dt.timedelta(minutes=1)
+
+
+def published(family, period: dt.date) -> bool:
+    """Hook for the reports app: a published period's results and clocks stay frozen."""
+    return False
+
+
+# ---------------------------------------------------------------------------
+# Claiming
+
+
+def claim(tenant_id: int, limit: int = BATCH) -> list[tuple[int, dt.datetime]]:
+    """Claim up to `limit` stale rows nobody works on; committed at once so other workers
+    skip them. Returns (id, claim instant)."""
+    table = ComplianceResult._meta.db_table
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute(
+            f"""
+            UPDATE {table} SET claimed_at = clock_timestamp()
+            WHERE id IN (
+                SELECT id FROM {table}
+                WHERE tenant_id = %s AND stale
+                  AND (claimed_at IS NULL OR claimed_at < now() - %s)
+                ORDER BY period_start, id
+                LIMIT %s
+                FOR UPDATE SKIP LOCKED
+            )
+            RETURNING id, claimed_at
+            """,
+            [tenant_id, CLAIM_TIMEOUT, limit],
+        )
+        return cur.fetchall()
+
+
+def recompute_stale(tenant_id: int, now: dt.datetime | None = None) -> int:
+    """Recompute every stale result of the tenant (claimed batch by batch); then credits
+    and escalations of what changed. Returns the number of results recomputed."""
+    done = 0
+    while True:
+        claimed = claim(tenant_id)
+        if not claimed:
+            return done
+        ids = [pk for pk, _at in claimed]
+        rows = list(ComplianceResult.objects.filter(pk__in=ids).select_related("metric"))
+        terms = load_terms({r.family for r in rows})
+        claims = dict(claimed)
+        follow = set()
+        for row in rows:
+            if row.family in terms:
+                recompute_one(row, claims[row.pk], terms[row.family], now)
+                follow.add((row.family, row.metric_name, row.period_end))
+            done += 1
+        for family in {f for f, _n, _e in follow}:
+            months = {
+                period_start(e - dt.timedelta(days=1), "month")
+                for f, _n, e in follow
+                if f == family
+            }
+            update_credits(terms[family], months)
+            for name in {n for f, n, _e in follow if f == family}:
+                update_escalations(terms[family], name, now)
+
+
+# ---------------------------------------------------------------------------
+# One result
+
+
+def recompute_one(
+    row: ComplianceResult, claim_at: dt.datetime | None, terms: FamilyTerms, now=None
+) -> None:
+    now = now or timezone.now()
+    start_at, end_at = bounds(row.period_start, row.period_kind, terms.tz)
+    version = terms.version_for_period(row.period_start, row.period_end)
+    metric = None
+    if version is not None:
+        metric = next((m for m in version.metrics if m.name == row.metric_name), None)
+    fields = {"is_open": end_at > now, "computed_at": now}
+    if metric is None or metric.period != row.period_kind:
+        fields.update(
+            status=Status.NO_DATA,
+            count_all=0,
+            count_within_target=0,
+            count_within_minimum=0,
+            value=None,
+            compliance_rate=None,
+            exclusions=[],
+            details={"reason": "no version in force with this metric"},
+        )
+    else:
+        fields.update(metric_id=metric.pk, agreement_id=version.agreement.pk)
+        fields.update(measure(metric, version, terms, row.period_start, start_at, end_at, now))
+    table = ComplianceResult._meta.db_table
+    sets = ", ".join(f"{name} = %s" for name in fields)
+    values = [_db(v) for v in fields.values()]
+    with transaction.atomic(), connection.cursor() as cur:
+        # Still stale when the data changed again after this claim (the marker cleared it).
+        cur.execute(
+            f"UPDATE {table} SET {sets}, stale = claimed_at IS DISTINCT FROM %s, "
+            "claimed_at = NULL WHERE id = %s",
+            [*values, claim_at, row.pk],
+        )
+
+
+def _db(value):
+    import json
+
+    if isinstance(value, list | dict):
+        return json.dumps(value, default=str)
+    return value
+
+
+def measure(metric, version: Version, terms: FamilyTerms, period, start_at, end_at, now) -> dict:
+    kind = metric.kind
+    if kind in (MetricKind.RESPONSE_TIME, MetricKind.RESOLUTION_TIME):
+        return _time_metric(metric, terms, period, now)
+    if kind in (MetricKind.FIRST_CONTACT_RESOLUTION_RATE, MetricKind.RECURRENCE_COUNT):
+        return _ticket_rate(metric, version, terms, start_at, end_at)
+    if kind in (MetricKind.ON_TIME_DELIVERY_RATE, MetricKind.ACCURACY):
+        return _deliveries(metric, terms, start_at, end_at, now)
+    if kind in (MetricKind.AVAILABILITY_PERCENT, MetricKind.DOWNTIME_MINUTES):
+        return _availability(metric, version, terms, start_at, end_at, now)
+    return _samples(metric, terms, period, start_at, end_at)
+
+
+def _judge(metric, value) -> str:
+    return rules.value_status(
+        value, metric.target, metric.minimum_acceptable, metric.lower_is_better
+    )
+
+
+def _time_metric(metric, terms, period, now) -> dict:
+    """Clocks counting in the period: stopped ones, and running ones past their minimum due
+    time (missed). Matched across versions by the metric's name."""
+    with connection.cursor() as cur:
+        cur.execute(
+            """
+            SELECT count(*),
+                   count(*) FILTER (WHERE c.state = 'within_target'),
+                   count(*) FILTER (WHERE c.state IN ('within_target', 'within_minimum')),
+                   count(*) FILTER (WHERE c.stopped_at IS NULL)
+            FROM metrics_ticketclock c
+            JOIN agreements_metricdefinition m ON m.id = c.metric_id
+            WHERE c.tenant_id = %s AND c.family = %s AND c.period_start = %s AND m.name = %s
+              AND (c.stopped_at IS NOT NULL OR c.due_minimum_at <= %s)
+            """,
+            [metric.tenant_id, terms.family, period, metric.name, now],
+        )
+        n, target, minimum, overdue = cur.fetchone()
+    counts = rules.TimeCounts(n, target, minimum)
+    return {
+        "count_all": n,
+        "count_within_target": target,
+        "count_within_minimum": minimum,
+        "value": rules.rate(target, n),
+        "compliance_rate": rules.rate(target, n),
+        "status": rules.time_status(counts, metric.attainment_goal_percent),
+        "exclusions": [],
+        "details": {"running_overdue": overdue, "goal": str(metric.attainment_goal_percent)},
+    }
+
+
+def _ticket_filter(metric, version: Version) -> tuple[str, list]:
+    sql, params = " AND t.tier_code = ANY(%s)", [list(version.tier_codes.get(metric.pk, ()))]
+    if metric.ticket_kinds:
+        sql += " AND t.kind = ANY(%s)"
+        params.append(list(metric.ticket_kinds))
+    if metric.ticket_categories:
+        sql += " AND t.category = ANY(%s)"
+        params.append(list(metric.ticket_categories))
+    return sql, params
+
+
+def _ticket_rate(metric, version, terms, start_at, end_at) -> dict:
+    """First-contact resolution over tickets resolved in the period; recurrences over tickets
+    opened in it."""
+    extra, params = _ticket_filter(metric, version)
+    fcr = metric.kind == MetricKind.FIRST_CONTACT_RESOLUTION_RATE
+    column = "resolved_at" if fcr else "opened_at"
+    hit = "t.first_contact_resolved" if fcr else "t.recurrence_of <> ''"
+    with connection.cursor() as cur:
+        cur.execute(
+            f"""
+            SELECT count(*), count(*) FILTER (WHERE {hit}) FROM metrics_ticket t
+            WHERE t.tenant_id = %s AND t.family = %s AND t.{column} >= %s AND t.{column} < %s
+            {extra}
+            """,
+            [metric.tenant_id, terms.family, start_at, end_at, *params],
+        )
+        n, hits = cur.fetchone()
+    value = rules.rate(hits, n) if fcr else (Decimal(hits) if n else None)
+    return {
+        "count_all": n,
+        "count_within_target": 0,
+        "count_within_minimum": 0,
+        "value": value,
+        "compliance_rate": rules.rate(hits, n) if fcr else None,
+        "status": _judge(metric, value),
+        "exclusions": [],
+        "details": {"hits": hits},
+    }
+
+
+def _deliveries(metric, terms, start_at, end_at, now) -> dict:
+    """Deliveries count in the period of their due date; one not delivered by the end of the
+    period is late (in a running period: once it is overdue)."""
+    with connection.cursor() as cur:
+        cur.execute(
+            """
+            SELECT count(*) FILTER (WHERE d.delivered_at IS NOT NULL OR d.due_at <= %s),
+                   count(*) FILTER (WHERE d.delivered_at <= d.due_at),
+                   count(*) FILTER (WHERE d.error_free IS NOT NULL),
+                   count(*) FILTER (WHERE d.error_free)
+            FROM metrics_delivery d
+            WHERE d.tenant_id = %s AND d.family = %s AND d.due_at >= %s AND d.due_at < %s
+            """,
+            [now, metric.tenant_id, terms.family, start_at, end_at],
+        )
+        due, on_time, checked, correct = cur.fetchone()
+    if metric.kind == MetricKind.ON_TIME_DELIVERY_RATE:
+        n, hits = due, on_time
+    else:
+        n, hits = checked, correct
+    value = rules.rate(hits, n)
+    return {
+        "count_all": n,
+        "count_within_target": hits,
+        "count_within_minimum": hits,
+        "value": value,
+        "compliance_rate": value,
+        "status": _judge(metric, value),
+        "exclusions": [],
+        "details": {"late_or_wrong": n - hits},
+    }
+
+
+def outage_exclusion(outage: Outage, notice_hours: int) -> tuple[bool, str]:
+    """Whether an outage is excluded, and why (or why not)."""
+    if outage.exclusion == OutageExclusion.PLANNED_MAINTENANCE:
+        notice = dt.timedelta(hours=notice_hours)
+        if (
+            outage.planned
+            and outage.announced_at
+            and outage.announced_at <= outage.started_at - notice
+        ):
+            return (
+                True,
+                f"planned maintenance announced {_hours(outage.started_at - outage.announced_at)} h ahead (>= {notice_hours} h)",
+            )
+        given = (
+            "not announced"
+            if not outage.announced_at
+            else (f"announced {_hours(outage.started_at - outage.announced_at)} h ahead")
+        )
+        return False, f"planned maintenance {given}: less than the {notice_hours} h notice"
+    if outage.exclusion in (OutageExclusion.FORCE_MAJEURE, OutageExclusion.CUSTOMER_CAUSED):
+        return True, outage.get_exclusion_display()
+    return False, ""
+
+
+def _hours(delta: dt.timedelta) -> str:
+    return format(Decimal(delta.total_seconds()) / 3600, "f").rstrip("0").rstrip(".")
+
+
+def _availability(metric, version, terms, start_at, end_at, now) -> dict:
+    """(window minutes - unexcluded downtime inside the window) / window minutes, under the
+    agreement's service window; a running period counts up to now."""
+    cal = version.window.calendar
+    stop = min(end_at, now)
+    if stop <= start_at:
+        return _no_data()
+    outages = list(
+        Outage.objects.filter(tenant_id=metric.tenant_id, family=terms.family, started_at__lt=stop)
+        .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=start_at))
+        .order_by("started_at")
+    )
+    counted, listed = [], []
+    for outage in outages:
+        excluded, why = outage_exclusion(outage, version.agreement.maintenance_notice_hours)
+        span = (max(outage.started_at, start_at), min(outage.ended_at or stop, stop))
+        minutes = elapsed(cal, *span) / MINUTE if span[0] < span[1] else 0
+        listed.append(
+            {
+                "external_id": outage.external_id,
+                "excluded": excluded,
+                "reason": why,
+                "window_minutes": round(minutes, 4),
+            }
+        )
+        if not excluded and span[0] < span[1]:
+            counted.append(span)
+    window = elapsed(cal, start_at, stop)
+    down = sum(
+        (elapsed(cal, s, e) for s, e in merge_pauses(counted, start_at, stop)), dt.timedelta()
+    )
+    if window <= dt.timedelta(0):
+        return _no_data(exclusions=listed)
+    down_minutes = Decimal(down / MINUTE).quantize(rules.RATE_PLACES)
+    if metric.kind == MetricKind.DOWNTIME_MINUTES:
+        value = down_minutes
+    else:
+        value = (
+            Decimal((window - down) / dt.timedelta(microseconds=1))
+            * rules.HUNDRED
+            / Decimal(window / dt.timedelta(microseconds=1))
+        ).quantize(rules.RATE_PLACES)
+    return {
+        "count_all": len(outages),
+        "count_within_target": 0,
+        "count_within_minimum": 0,
+        "value": value,
+        "compliance_rate": value if metric.kind == MetricKind.AVAILABILITY_PERCENT else None,
+        "status": _judge(metric, value),
+        "exclusions": [x for x in listed if x["excluded"]],
+        "details": {
+            "window_minutes": str(Decimal(window / MINUTE).quantize(rules.RATE_PLACES)),
+            "downtime_minutes": str(down_minutes),
+            "outages": listed[:200],
+        },
+    }
+
+
+def _samples(metric, terms, period, start_at, end_at) -> dict:
+    """Weighted mean of the samples for the metric in the period (satisfaction, custom)."""
+    last = period_end(period, metric.period)
+    with connection.cursor() as cur:
+        cur.execute(
+            """
+            SELECT coalesce(sum(weight), 0), sum(value * weight) FROM metrics_sample s
+            WHERE s.tenant_id = %s AND s.family = %s AND s.metric_name = %s
+              AND ((s.period_start >= %s AND s.period_start < %s)
+                   OR (s.period_start IS NULL AND s.measured_at >= %s AND s.measured_at < %s))
+            """,
+            [metric.tenant_id, terms.family, metric.name, period, last, start_at, end_at],
+        )
+        n, total = cur.fetchone()
+    value = (Decimal(total) / n).quantize(rules.RATE_PLACES) if n else None
+    return {
+        "count_all": n,
+        "count_within_target": 0,
+        "count_within_minimum": 0,
+        "value": value,
+        "compliance_rate": None,
+        "status": _judge(metric, value),
+        "exclusions": [],
+        "details": {},
+    }
+
+
+def _no_data(exclusions=()) -> dict:
+    return {
+        "count_all": 0,
+        "count_within_target": 0,
+        "count_within_minimum": 0,
+        "value": None,
+        "compliance_rate": None,
+        "status": Status.NO_DATA,
+        "exclusions": list(exclusions),
+        "details": {},
+    }
+
+
+# ---------------------------------------------------------------------------
+# Credits and escalations
+
+
+def is_internal(agreement) -> bool:
+    return agreement.kind == AgreementKind.OLA or agreement.customer.kind == CustomerKind.INTERNAL
+
+
+def update_credits(terms: FamilyTerms, months) -> None:
+    """Credit per month: breached metrics whose period ends in that month, under the version
+    in force in the month (fee, currency, flat percent or tiers, cap). Internal: none."""
+    for month in months:
+        end = period_end(month, "month")
+        version = terms.version_for_period(month, end)
+        if version is None:
+            continue
+        agreement = version.agreement
+        results = list(
+            ComplianceResult.objects.filter(family=terms.family, period_end=end).values(
+                "metric_name", "period_kind", "period_start", "status"
+            )
+        )
+        breached = sorted(r["metric_name"] for r in results if r["status"] == Status.BREACHED)
+        if is_internal(agreement):
+            percent, capped, rule = Decimal(0), False, "internal agreement: no credits"
+        else:
+            percent, capped, rule = rules.credit_percent(
+                len(breached),
+                agreement.credit_percent,
+                agreement.credit_tiers,
+                agreement.credit_cap_percent,
+            )
+        amount = rules.money(agreement.monthly_fee, percent)
+        how = {
+            "rule": rule,
+            "breached": breached,
+            "monthly_fee": str(agreement.monthly_fee),
+            "flat_percent": str(agreement.credit_percent),
+            "tiers": agreement.credit_tiers,
+            "cap_percent": str(agreement.credit_cap_percent),
+            "percent": str(percent),
+            "version": agreement.version,
+        }
+        CreditResult.objects.update_or_create(
+            tenant_id=agreement.tenant_id,
+            family=terms.family,
+            period_start=month,
+            defaults={
+                "agreement": agreement,
+                "breached_metrics": len(breached),
+                "percent": percent,
+                "amount": amount,
+                "currency": agreement.currency,
+                "cap_applied": capped,
+                "how": how,
+            },
+        )
+
+
+def update_escalations(terms: FamilyTerms, metric_name: str, now=None) -> list[ImprovementAction]:
+    """N consecutive missed closed periods of one metric create one improvement action per
+    run; a run is identified by its first period, so a recompute never creates another."""
+    from ..periods import previous
+
+    rows = list(
+        ComplianceResult.objects.filter(family=terms.family, metric_name=metric_name, is_open=False)
+        .order_by("period_start")
+        .values_list("period_start", "period_kind", "status", "period_end")
+    )
+    created = []
+    if not rows:
+        return created
+    # A missing period between two rows breaks a run.
+    series, expected = [], None
+    for start, kind, status, _end in rows:
+        if expected is not None and start != expected:
+            series.append((previous(start, kind), Status.NO_DATA))
+        series.append((start, status))
+        expected = period_end(start, kind)
+    ends = {start: end for start, _k, _s, end in rows}
+    for streak_start, periods in _streaks(terms, series):
+        version = terms.version_for_period(periods[-1], ends[periods[-1]])
+        if version is None:
+            continue
+        metric = next((m for m in version.metrics if m.name == metric_name), None)
+        if metric is None:
+            continue
+        agreement = version.agreement
+        action, was_created = ImprovementAction.objects.get_or_create(
+            tenant_id=agreement.tenant_id,
+            family=terms.family,
+            metric_name=metric_name,
+            streak_start=streak_start,
+            defaults={
+                "agreement": agreement,
+                "metric": metric,
+                "triggered_by": [p.isoformat() for p in periods],
+                "owner": metric.provider_responsible or agreement.provider_contact_name,
+                "due_date": ends[periods[-1]]
+                + dt.timedelta(days=agreement.escalation_plan_due_days),
+            },
+        )
+        if was_created:
+            created.append(action)
+    return created
+
+
+def _streaks(terms: FamilyTerms, series):
+    # The rule of the latest version decides how many in a row and whether warnings count.
+    agreement = terms.versions[-1].agreement if terms.versions else None
+    if agreement is None:
+        return []
+    return rules.escalation_streaks(
+        series, agreement.escalation_consecutive_breaches, agreement.escalation_counts_warnings
+    )
+
+
+# ---------------------------------------------------------------------------
+# Marking whole periods (nightly, command, new versions)
+
+
+def mark_periods(
+    tenant_id: int,
+    families=None,
+    periods: list[dt.date] | None = None,
+    today: dt.date | None = None,
+) -> int:
+    """Mark stale every metric of these families (default: all) for the given months (default:
+    the current and the previous period of each metric)."""
+    from agreements.models import Agreement
+
+    from .stale import upsert_stale
+
+    today = today or timezone.localdate()
+    if families is None:
+        families = set(Agreement.objects.values_list("family", flat=True))
+    terms = load_terms(families)
+    keys = set()
+    for family, t in terms.items():
+        for name, kind in t.metric_names.items():
+            if periods:
+                starts = {period_start(p, kind) for p in periods}
+            else:
+                current = period_start(today, kind)
+                from ..periods import previous
+
+                starts = {current, previous(current, kind)}
+            keys |= {(family, name, kind, s) for s in starts}
+    return upsert_stale(tenant_id, keys, terms)
+
+
+def results_by_family(rows) -> dict:
+    out = defaultdict(list)
+    for row in rows:
+        out[row.family].append(row)
+    return out

@@ -1,0 +1,55 @@
+"""Celery tasks of the metrics domain: thin, per tenant (TenantTask), calling the services.
+
+- recompute_compliance: the worker that claims stale results (SKIP LOCKED) and recomputes them;
+  queued on commit by every ingest, so a burst costs one recompute per stale period.
+- recompute_open_periods: nightly (beat) - the current and previous periods of every metric.
+- recompute_clocks: after a calendar change or a new agreement version, with progress.
+"""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from slaweb.tenancy.models import Tenant
+from slaweb.tenancy.tasks import TenantTask
+
+
+@shared_task(base=TenantTask, name="metrics.recompute_compliance", ignore_result=True)
+def recompute_compliance(tenant_id: int) -> int:
+    from .services.compliance import recompute_stale
+
+    return recompute_stale(tenant_id)
+
+
+@shared_task(base=TenantTask, name="metrics.recompute_open_periods_for_tenant", ignore_result=True)
+def recompute_open_periods_for_tenant(tenant_id: int) -> int:
+    from django.db import transaction
+
+    from .services.compliance import mark_periods, recompute_stale
+
+    with transaction.atomic():
+        mark_periods(tenant_id)
+    return recompute_stale(tenant_id)
+
+
+@shared_task(name="metrics.recompute_open_periods", ignore_result=True)
+def recompute_open_periods() -> int:
+    tenant_ids = list(Tenant.objects.order_by("pk").values_list("pk", flat=True))
+    for tenant_id in tenant_ids:
+        recompute_open_periods_for_tenant.delay(tenant_id)
+    return len(tenant_ids)
+
+
+@shared_task(base=TenantTask, bind=True, name="metrics.recompute_clocks")
+def recompute_clocks(self, tenant_id: int, calendar_id=None, families=None) -> int:
+    from .services.clocks import recompute_clocks as run
+    from .services.hooks import audit_recompute
+
+    def progress(done: int, total: int) -> None:
+        if self.request.id:
+            self.update_state(state="PROGRESS", meta={"done": done, "total": total})
+
+    done = run(tenant_id, calendar_id=calendar_id, families=families, progress=progress)
+    audit_recompute(calendar_id, families, done)
+    recompute_compliance.delay(tenant_id)
+    return done

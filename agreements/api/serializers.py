@@ -92,6 +92,8 @@ class ModelCleanSerializer(TenantScopedSerializer):
         try:
             with transaction.atomic():
                 return super().save(**kwargs)
+        except services.FrozenError:
+            raise  # the view answers 409
         except DjangoValidationError as error:
             raise serializers.ValidationError(api_errors(error)) from error
         except IntegrityError as error:  # a concurrent write won a unique constraint
@@ -554,11 +556,19 @@ class PriorityTierSerializer(ModelCleanSerializer):
     calendar = serializers.PrimaryKeyRelatedField(
         queryset=BusinessCalendar.objects.none(), allow_null=True, required=False
     )
+    lock_version = serializers.IntegerField(
+        required=False,
+        min_value=0,
+        write_only=True,
+        help_text="Optional: the agreement's lock_version you read (409 if it changed). "
+        "A change here bumps the agreement's lock_version either way.",
+    )
 
     class Meta:
         model = PriorityTier
         fields = [
             "id",
+            "lock_version",
             "agreement",
             "code",
             "name",
@@ -577,12 +587,15 @@ class PriorityTierSerializer(ModelCleanSerializer):
         return value
 
     def create(self, validated_data):
-        return services.save_tier(PriorityTier(tenant=self._tenant(), **validated_data))
+        lock_version = validated_data.pop("lock_version", None)
+        part = PriorityTier(tenant=self._tenant(), **validated_data)
+        return services.save_part(part, claim=True, lock_version=lock_version)
 
     def update(self, instance, validated_data):
+        lock_version = validated_data.pop("lock_version", None)
         for name, value in validated_data.items():
             setattr(instance, name, value)
-        return services.save_tier(instance)
+        return services.save_part(instance, claim=True, lock_version=lock_version)
 
 
 class MetricDefinitionSerializer(ModelCleanSerializer):
@@ -592,11 +605,19 @@ class MetricDefinitionSerializer(ModelCleanSerializer):
         queryset=PriorityTier.objects.none(), many=True, required=False
     )
     clean_exclude = ("tiers",)
+    lock_version = serializers.IntegerField(
+        required=False,
+        min_value=0,
+        write_only=True,
+        help_text="Optional: the agreement's lock_version you read (409 if it changed). "
+        "A change here bumps the agreement's lock_version either way.",
+    )
 
     class Meta:
         model = MetricDefinition
         fields = [
             "id",
+            "lock_version",
             "agreement",
             "name",
             "kind",
@@ -625,12 +646,13 @@ class MetricDefinitionSerializer(ModelCleanSerializer):
 
     def create(self, validated_data):
         tiers = validated_data.pop("tiers", [])
-        return services.save_metric(
-            MetricDefinition(tenant=self._tenant(), **validated_data), tiers
-        )
+        lock_version = validated_data.pop("lock_version", None)
+        metric = MetricDefinition(tenant=self._tenant(), **validated_data)
+        return services.save_metric(metric, tiers, claim=True, lock_version=lock_version)
 
     def update(self, instance, validated_data):
         tiers = validated_data.pop("tiers", None)
+        lock_version = validated_data.pop("lock_version", None)
         for name, value in validated_data.items():
             setattr(instance, name, value)
-        return services.save_metric(instance, tiers)
+        return services.save_metric(instance, tiers, claim=True, lock_version=lock_version)

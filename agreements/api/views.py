@@ -56,11 +56,14 @@ class Conflict(exceptions.APIException):
 
 
 class DomainViewSet(TenantScopedViewSet):
-    """Maps the domain's errors to HTTP: model rules -> 400, stale lock -> 409, in use -> 400."""
+    """Maps the domain's errors to HTTP: model rules -> 400, stale lock or a frozen agreement
+    -> 409, in use -> 400."""
 
     def handle_exception(self, exc):
         if isinstance(exc, services.ConflictError):
             exc = Conflict(exc.message)
+        elif isinstance(exc, services.FrozenError):
+            exc = Conflict(exc.messages[0])
         elif isinstance(exc, DjangoValidationError):
             exc = serializers.ValidationError(api_errors(exc))
         elif isinstance(exc, ProtectedError):
@@ -132,7 +135,7 @@ class PriorityTierViewSet(DomainViewSet):
         return queryset.select_related("calendar")
 
     def perform_destroy(self, instance):
-        services.delete_part(instance)
+        services.delete_part(instance, claim=True, lock_version=_lock_param(self.request))
 
 
 class MetricDefinitionViewSet(DomainViewSet):
@@ -148,7 +151,13 @@ class MetricDefinitionViewSet(DomainViewSet):
         return queryset.prefetch_related("tiers")
 
     def perform_destroy(self, instance):
-        services.delete_part(instance)
+        services.delete_part(instance, claim=True, lock_version=_lock_param(self.request))
+
+
+def _lock_param(request) -> int | None:
+    """DELETE of a tier or metric: an optional ?lock_version= (409 if the agreement changed)."""
+    value = request.query_params.get("lock_version", "")
+    return int(value) if value.isdigit() and len(value) < 10 else None
 
 
 lock_response = {

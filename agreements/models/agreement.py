@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -69,7 +68,8 @@ def validate_credit_tiers(value) -> None:
 class Agreement(TimeStamped, TenantOwned):
     """One version of an agreement. Versions of the same agreement share `family`."""
 
-    # Fields the workflow may change after the draft stage; everything else is frozen.
+    # Fields the workflow may change after the draft stage; everything else is frozen, also in
+    # the database (trigger of migration 0004_frozen_agreements, WORKFLOW_COLUMNS: keep both equal).
     WORKFLOW_FIELDS = frozenset(
         {
             "status",
@@ -163,6 +163,7 @@ class Agreement(TimeStamped, TenantOwned):
     activated_at = models.DateTimeField(_("activated"), null=True, blank=True, editable=False)
     ended_at = models.DateTimeField(_("ended"), null=True, blank=True, editable=False)
     end_reason = models.TextField(_("reason for ending"), blank=True, editable=False)
+    sent_back_reason = models.TextField(_("reason sent back to draft"), blank=True, editable=False)
 
     # Commercial terms
     monthly_fee = models.DecimalField(
@@ -293,20 +294,6 @@ class Agreement(TimeStamped, TenantOwned):
         if agreement is not None:
             agreement.ensure_editable()
 
-    def in_force_on(self, day: date) -> bool:
-        return (
-            self.status
-            in (
-                AgreementStatus.ACTIVE,
-                AgreementStatus.SUPERSEDED,
-                AgreementStatus.EXPIRED,
-                AgreementStatus.TERMINATED,
-            )
-            and self.effective_from is not None
-            and self.effective_from <= day
-            and (self.effective_to is None or day <= self.effective_to)
-        )
-
     # -- validation --------------------------------------------------------
 
     def clean(self) -> None:
@@ -324,8 +311,10 @@ class Agreement(TimeStamped, TenantOwned):
                 }
         if errors:
             raise ValidationError(errors)
-        if self.effective_from and self.effective_to and self.effective_to <= self.effective_from:
-            errors["effective_to"] = _("The end date must be after the start date.")
+        # effective_to is the last day in force: a one-day agreement ends the day it starts
+        # (the check constraint agreement_dates_in_order says the same).
+        if self.effective_from and self.effective_to and self.effective_to < self.effective_from:
+            errors["effective_to"] = _("The end date cannot be before the start date.")
         if (
             self.customer_contact_id
             and self.customer_id
@@ -361,8 +350,6 @@ class Agreement(TimeStamped, TenantOwned):
 class AgreementPart(TenantOwned):
     """A part of an agreement (tier, exclusion, recipient, service link): frozen with it."""
 
-    agreement_field = "agreement"
-
     class Meta:
         abstract = True
 
@@ -372,8 +359,7 @@ class AgreementPart(TenantOwned):
         Agreement.ensure_editable_by_id(self.agreement_id)
 
     def save(self, *args, **kwargs):
-        if not getattr(self, "_skip_edit_check", False):
-            Agreement.ensure_editable_by_id(self.agreement_id)
+        Agreement.ensure_editable_by_id(self.agreement_id)
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):

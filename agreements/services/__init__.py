@@ -4,11 +4,12 @@ Pages and the API call these; neither writes agreements or their parts another w
 
 - editing: create_agreement, update_agreement (ConflictError when stale), save_part,
   save_metric, delete_part, delete_agreement
-- workflow: submit / withdraw / approve / activate / terminate / expire / new_version,
+- workflow: submit / withdraw / send_back / approve / activate / terminate / expire / new_version,
   expire_due (the daily job)
 - calendars: save_calendar(calendar, slots=..., holidays=..., working_days=...)
 """
 
+from .base import FrozenError, atomic_service
 from .calendars import save_calendar
 from .editing import (
     COPIED_AGREEMENT_FIELDS,
@@ -36,6 +37,7 @@ from .workflow import (
     expire,
     expire_due,
     new_version,
+    send_back,
     submit,
     terminate,
     withdraw,
@@ -49,9 +51,11 @@ __all__ = [
     "RECIPIENT_FIELDS",
     "TIER_FIELDS",
     "ConflictError",
+    "FrozenError",
     "activate",
     "always_calendar",
     "approve",
+    "atomic_service",
     "completeness_errors",
     "create_agreement",
     "default_exclusions",
@@ -65,6 +69,7 @@ __all__ = [
     "save_metric",
     "save_part",
     "save_tier",
+    "send_back",
     "submit",
     "terminate",
     "update_agreement",

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from ..models import (
@@ -15,10 +14,11 @@ from ..models import (
     CalendarWorkingDay,
     check_slots,
 )
+from .base import atomic_service
 from .editing import _validate
 
 
-@transaction.atomic
+@atomic_service
 def save_calendar(
     calendar: BusinessCalendar,
     *,

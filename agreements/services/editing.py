@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import models
 from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
@@ -25,6 +25,7 @@ from ..models import (
     Service,
     validate_metric_tiers,
 )
+from .base import atomic_service
 
 TIER_FIELDS = (
     "code",
@@ -168,7 +169,7 @@ def always_calendar() -> BusinessCalendar:
 # Create and update
 
 
-@transaction.atomic
+@atomic_service
 def create_agreement(
     *,
     services: Iterable[Service] = (),
@@ -199,7 +200,7 @@ def create_agreement(
     return agreement
 
 
-@transaction.atomic
+@atomic_service
 def update_agreement(agreement: Agreement, lock_version: int | None, **changes) -> Agreement:
     """Change a draft. `lock_version` is the one the caller read: a stale one raises
     ConflictError and nothing changes. Nested lists (services, tiers, metrics, exclusions,
@@ -424,7 +425,7 @@ def _sync_simple(
         raise ValidationError({section: errors})
 
 
-@transaction.atomic
+@atomic_service
 def delete_agreement(agreement: Agreement) -> None:
     """Only drafts can be deleted (Agreement.delete refuses the others)."""
     agreement.delete()
@@ -434,22 +435,41 @@ def delete_agreement(agreement: Agreement) -> None:
 # Parts edited on their own (API endpoints of tiers and metrics)
 
 
-@transaction.atomic
-def save_part(part: models.Model) -> models.Model:
-    """Create or change a tier, exclusion or report recipient of a draft."""
+@atomic_service
+def save_part(
+    part: models.Model, *, claim: bool = False, lock_version: int | None = None
+) -> models.Model:
+    """Create or change a tier, exclusion or report recipient of a draft.
+
+    `claim`: bump the agreement's lock_version (checking `lock_version` when given), as a
+    change of the agreement; the pages claim it themselves through update_agreement()."""
+    if claim:
+        _claim_for(part, lock_version)
     _validate(part)
     part.save()
     return part
 
 
+def _claim_for(part: models.Model, lock_version: int | None) -> None:
+    agreement = Agreement(pk=part.agreement_id)
+    _claim(agreement, lock_version).ensure_editable()
+
+
 save_tier = save_part
 
 
-@transaction.atomic
+@atomic_service
 def save_metric(
-    metric: MetricDefinition, tiers: Iterable[PriorityTier] | None = None
+    metric: MetricDefinition,
+    tiers: Iterable[PriorityTier] | None = None,
+    *,
+    claim: bool = False,
+    lock_version: int | None = None,
 ) -> MetricDefinition:
-    """Create or change a metric of a draft; `tiers` None keeps the current ones."""
+    """Create or change a metric of a draft; `tiers` None keeps the current ones.
+    `claim` and `lock_version` as in save_part()."""
+    if claim:
+        _claim_for(metric, lock_version)
     _validate(metric)
     current = list(metric.tiers.all()) if metric.pk else []
     chosen = current if tiers is None else list(tiers)
@@ -467,9 +487,14 @@ def save_metric(
     return metric
 
 
-@transaction.atomic
-def delete_part(part: models.Model) -> None:
-    """Delete a part of a draft (the part's delete() refuses on frozen agreements)."""
+@atomic_service
+def delete_part(
+    part: models.Model, *, claim: bool = False, lock_version: int | None = None
+) -> None:
+    """Delete a part of a draft (the part's delete() refuses on frozen agreements).
+    `claim` and `lock_version` as in save_part()."""
+    if claim:
+        _claim_for(part, lock_version)
     agreement = Agreement.objects.get(pk=part.agreement_id)
     part.delete()
     if isinstance(part, PriorityTier):

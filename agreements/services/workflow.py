@@ -1,4 +1,4 @@
-"""The agreement lifecycle: submit, withdraw, approve, activate, terminate, expire, new version."""
+"""The agreement lifecycle: submit, withdraw, send back, approve, activate, terminate, expire, new version."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -17,6 +17,7 @@ from ..models import (
     AgreementApproval,
     MetricTier,
 )
+from .base import atomic_service
 from .editing import (
     COPIED_AGREEMENT_FIELDS,
     EXCLUSION_FIELDS,
@@ -82,7 +83,7 @@ def completeness_errors(agreement: Agreement) -> list[str]:
     return errors
 
 
-@transaction.atomic
+@atomic_service
 def submit(agreement: Agreement, lock_version: int | None = None) -> Agreement:
     """draft -> in review, once the draft is complete."""
     fresh = _transition(agreement, lock_version, [AgreementStatus.DRAFT], _("submit"))
@@ -91,11 +92,12 @@ def submit(agreement: Agreement, lock_version: int | None = None) -> Agreement:
         raise ValidationError(errors, code="incomplete")
     fresh.status = AgreementStatus.IN_REVIEW
     fresh.submitted_at = timezone.now()
+    fresh.sent_back_reason = ""
     fresh.save()
     return fresh
 
 
-@transaction.atomic
+@atomic_service
 def withdraw(agreement: Agreement, lock_version: int | None = None) -> Agreement:
     """in review -> draft again (to change it); approvals given so far are dropped."""
     fresh = _transition(agreement, lock_version, [AgreementStatus.IN_REVIEW], _("withdraw"))
@@ -107,7 +109,20 @@ def withdraw(agreement: Agreement, lock_version: int | None = None) -> Agreement
     return fresh
 
 
-@transaction.atomic
+@atomic_service
+def send_back(agreement: Agreement, *, reason: str, lock_version: int | None = None) -> Agreement:
+    """in review -> draft, by a reviewer, with the reason (shown on the draft and audited);
+    approvals given so far are dropped."""
+    if not reason or not reason.strip():
+        raise ValidationError({"reason": _("Say why the agreement goes back to draft.")})
+    fresh = withdraw(agreement, lock_version)
+    # A second save: the row is a draft again, so the reason is an ordinary change.
+    fresh.sent_back_reason = reason.strip()
+    fresh.save()
+    return fresh
+
+
+@atomic_service
 def approve(
     agreement: Agreement,
     *,
@@ -150,7 +165,7 @@ def approve(
     return approval
 
 
-@transaction.atomic
+@atomic_service
 def activate(agreement: Agreement, lock_version: int | None = None) -> Agreement:
     """in review -> active once both sides approved. A version it supersedes ends the day before."""
     fresh = _transition(agreement, lock_version, [AgreementStatus.IN_REVIEW], _("activate"))
@@ -197,7 +212,7 @@ def activate(agreement: Agreement, lock_version: int | None = None) -> Agreement
     return fresh
 
 
-@transaction.atomic
+@atomic_service
 def terminate(agreement: Agreement, *, reason: str, lock_version: int | None = None) -> Agreement:
     """active -> terminated early, with a reason; it is no longer in force after today."""
     if not reason or not reason.strip():
@@ -207,7 +222,7 @@ def terminate(agreement: Agreement, *, reason: str, lock_version: int | None = N
     return fresh
 
 
-@transaction.atomic
+@atomic_service
 def expire(agreement: Agreement, lock_version: int | None = None) -> Agreement:
     """active -> expired (its end date passed, or ended by hand)."""
     fresh = _transition(agreement, lock_version, [AgreementStatus.ACTIVE], _("expire"))
@@ -226,7 +241,7 @@ def _end(agreement: Agreement, status: str, reason: str) -> None:
     agreement.save()
 
 
-@transaction.atomic
+@atomic_service
 def expire_due(today: dt.date | None = None) -> int:
     """Expire the active agreements of the open tenant whose end date has passed."""
     today = today or timezone.localdate()
@@ -238,7 +253,7 @@ def expire_due(today: dt.date | None = None) -> int:
     return count
 
 
-@transaction.atomic
+@atomic_service
 def new_version(agreement: Agreement, lock_version: int | None = None) -> Agreement:
     """Copy an active agreement with all its parts into a new draft (version + 1) that supersedes it."""
     fresh = _transition(
@@ -263,7 +278,7 @@ def new_version(agreement: Agreement, lock_version: int | None = None) -> Agreem
         setattr(copy, name, getattr(fresh, name))
     # Suggest a start after the old version's; the manager sets the real date before review.
     copy.effective_from = max(timezone.localdate(), fresh.effective_from + dt.timedelta(days=1))
-    if copy.effective_to and copy.effective_to <= copy.effective_from:
+    if copy.effective_to and copy.effective_to < copy.effective_from:
         copy.effective_to = None
     try:
         copy.save()

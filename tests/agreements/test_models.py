@@ -193,12 +193,20 @@ class TestTiers:
 
 
 class TestAgreementRules:
-    def test_effective_to_must_be_after_effective_from(self, draft):
+    def test_effective_to_cannot_be_before_effective_from(self, draft):
+        with tenant_context(draft.tenant_id):
+            draft.effective_to = draft.effective_from - dt.timedelta(days=1)
+            assert errors_of(draft)["effective_to"] == [
+                "The end date cannot be before the start date."
+            ]
+
+    def test_a_one_day_agreement_passes_clean_and_the_check_constraint(self, draft):
+        """clean() and the constraint agreement_dates_in_order agree on effective_to == effective_from."""
         with tenant_context(draft.tenant_id):
             draft.effective_to = draft.effective_from
-            assert errors_of(draft)["effective_to"] == [
-                "The end date must be after the start date."
-            ]
+            draft.full_clean()
+            draft.save()
+            assert Agreement.objects.get(pk=draft.pk).effective_to == draft.effective_from
 
     def test_percentages_of_the_commercial_terms(self, draft):
         with tenant_context(draft.tenant_id):

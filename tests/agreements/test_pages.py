@@ -127,9 +127,9 @@ class TestList:
             effective_to=timezone.localdate() + dt.timedelta(days=200),
         )
         with tenant_context(tenant_a):
-            Agreement.objects.filter(reference__in=["SOON", "LATER"]).update(
-                status=AgreementStatus.ACTIVE
-            )
+            # Along the lifecycle: the database refuses a draft that jumps to active.
+            for status in (AgreementStatus.IN_REVIEW, AgreementStatus.ACTIVE):
+                Agreement.objects.filter(reference__in=["SOON", "LATER"]).update(status=status)
         page = manager.get(url("list"), {"expiring": 30}).content.decode()
         assert soon.reference in page and "LATER" not in page
 
@@ -247,7 +247,8 @@ class TestCreateAndEdit:
 
     def test_an_active_agreement_cannot_be_edited(self, manager, draft):
         with tenant_context(draft.tenant_id):
-            Agreement.objects.filter(pk=draft.pk).update(status=AgreementStatus.ACTIVE)
+            for status in (AgreementStatus.IN_REVIEW, AgreementStatus.ACTIVE):
+                Agreement.objects.filter(pk=draft.pk).update(status=status)
         response = manager.get(url("edit", draft.pk), follow=True)
         assert "cannot be edited" in response.content.decode()
 
@@ -313,7 +314,7 @@ class TestInlineParts:
             },
             HTTP_HX_REQUEST="true",
         )
-        assert response.status_code == 400
+        assert response.status_code == 422
         assert "must be at least the minimum acceptable" in response.content.decode()
 
     def test_a_stale_inline_save_is_a_conflict(self, manager, draft):
@@ -379,7 +380,7 @@ class TestExclusionsAndRecipients:
                 "lock_version": draft.lock_version,
             },
         )
-        assert refused.status_code == 400
+        assert refused.status_code == 422
         assert 'id="id_contact_error"' in refused.content.decode()
         nothing = manager.post(
             url("recipient-add", draft.pk), {"side": "provider", "lock_version": draft.lock_version}

@@ -1,17 +1,34 @@
-"""Row-level security and grants, applied after every `migrate` run by the owner role.
+"""Row-level security, cross-tenant-proof foreign keys and grants, applied after every
+`migrate` run by the owner role.
 
 Every table with a `tenant_id` column gets FORCE ROW LEVEL SECURITY and the policy
 below, found from the catalog, so a new tenant table cannot be forgotten. The app
 role gets plain DML on everything, except the audit table (insert and read only).
+
+PostgreSQL checks foreign keys without row-level security, so a single-column key could
+point at another tenant's row. Every foreign key between two tenant tables therefore gets
+a composite partner: `FOREIGN KEY (tenant_id, <fk>_id) REFERENCES parent (tenant_id, id)`
+(DEFERRABLE INITIALLY DEFERRED like Django's own; MATCH SIMPLE, so a NULL key is not
+checked), on a `UNIQUE (tenant_id, id)` added to each referenced tenant table. Both are
+found from the catalog and created only when missing (compared by columns, not by name).
+The key to `tenancy_tenant` itself is the tenant column and stays single-column. A
+platform table without tenant_id that names its tenant in one key to tenancy_tenant
+(e.g. a link looked up before the tenant is known) gets the same composite key through
+that column. This is also the shape a distributed PostgreSQL (Citus) needs: every key
+carries the distribution column (docs/operations/scaling.md).
 """
 
 from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connections
 
 OWNER_ALIAS = "owner"
 AUDIT_TABLE = "tenancy_auditevent"
+TENANT_TABLE = "tenancy_tenant"
 CURRENT_TENANT = "NULLIF(current_setting('app.tenant_id', true), '')::bigint"
 
 # Extra ways to see a row besides its tenant (never to write one): a user sees their own
@@ -30,6 +47,134 @@ TENANT_TABLES_SQL = """
       AND a.attname = 'tenant_id' AND NOT a.attisdropped
     ORDER BY c.relname
 """
+
+
+FOREIGN_KEYS_SQL = """
+    SELECT con.conname, child.relname, parent.relname,
+           ARRAY(SELECT a.attname FROM unnest(con.conkey) WITH ORDINALITY AS k(attnum, n)
+                 JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum
+                 ORDER BY k.n),
+           ARRAY(SELECT a.attname FROM unnest(con.confkey) WITH ORDINALITY AS k(attnum, n)
+                 JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.attnum
+                 ORDER BY k.n),
+           con.condeferrable, con.condeferred
+    FROM pg_constraint con
+    JOIN pg_class child ON child.oid = con.conrelid
+    JOIN pg_class parent ON parent.oid = con.confrelid
+    JOIN pg_namespace n ON n.oid = child.relnamespace
+    WHERE con.contype = 'f' AND n.nspname = current_schema()
+    ORDER BY child.relname, con.conname
+"""
+
+# Unique indexes (constraints create one too); expression columns show as NULL.
+UNIQUE_INDEXES_SQL = """
+    SELECT t.relname, ix.relname, i.indisprimary, i.indpred IS NOT NULL,
+           ARRAY(SELECT a.attname FROM unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, n)
+                 LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+                 ORDER BY k.n)
+    FROM pg_index i
+    JOIN pg_class t ON t.oid = i.indrelid
+    JOIN pg_class ix ON ix.oid = i.indexrelid
+    JOIN pg_namespace n ON n.oid = t.relnamespace
+    WHERE i.indisunique AND n.nspname = current_schema()
+    ORDER BY t.relname, ix.relname
+"""
+
+
+@dataclass(frozen=True)
+class ForeignKey:
+    name: str
+    table: str
+    columns: tuple[str, ...]
+    parent: str
+    parent_columns: tuple[str, ...]
+    deferrable: bool
+    deferred: bool
+
+
+@dataclass(frozen=True)
+class UniqueIndex:
+    table: str
+    name: str
+    primary: bool
+    partial: bool
+    columns: tuple[str | None, ...]
+
+
+def foreign_keys(cursor) -> list[ForeignKey]:
+    cursor.execute(FOREIGN_KEYS_SQL)
+    return [
+        ForeignKey(name, table, tuple(cols), parent, tuple(parent_cols), deferrable, deferred)
+        for name, table, parent, cols, parent_cols, deferrable, deferred in cursor.fetchall()
+    ]
+
+
+def unique_indexes(cursor) -> list[UniqueIndex]:
+    cursor.execute(UNIQUE_INDEXES_SQL)
+    return [
+        UniqueIndex(table, name, primary, partial, tuple(cols))
+        for table, name, primary, partial, cols in cursor.fetchall()
+    ]
+
+
+def tenant_links(keys: list[ForeignKey], tables: set[str]) -> list[tuple[ForeignKey, str]]:
+    """Single-column keys pointing at a tenant table, each with its table's tenant column.
+
+    From a tenant table that column is tenant_id. A platform table without tenant_id (say
+    a link looked up before the tenant is known) that names its tenant in one key to
+    tenancy_tenant uses that key's column. Keys from other tables are not listed (a test
+    refuses them). The key to tenancy_tenant itself is never a link.
+    """
+    platform_tenant: dict[str, list[str]] = {}
+    for key in keys:
+        if key.parent == TENANT_TABLE and len(key.columns) == 1 and key.table not in tables:
+            platform_tenant.setdefault(key.table, []).append(key.columns[0])
+    links = []
+    for key in keys:
+        if key.parent not in tables or len(key.columns) != 1:
+            continue
+        if key.table in tables:
+            links.append((key, "tenant_id"))
+        elif len(platform_tenant.get(key.table, ())) == 1:
+            links.append((key, platform_tenant[key.table][0]))
+    return links
+
+
+def _identifier(*parts: str) -> str:
+    name = "_".join(parts)
+    if len(name) <= 63:
+        return name
+    digest = hashlib.sha256(name.encode()).hexdigest()[:8]
+    return f"{name[:54]}_{digest}"
+
+
+def composite_key_statements(cursor) -> list[str]:
+    """What is missing for every tenant-to-tenant key to carry tenant_id (idempotent)."""
+    tables = set(tenant_tables(cursor))
+    keys = foreign_keys(cursor)
+    unique = {(u.table, frozenset(u.columns)) for u in unique_indexes(cursor) if not u.partial}
+    present = {(k.table, k.columns, k.parent, k.parent_columns) for k in keys}
+    statements = []
+    for key, tenant_column in tenant_links(keys, tables):
+        (column,), (parent_column,) = key.columns, key.parent_columns
+        if (key.parent, frozenset(("tenant_id", parent_column))) not in unique:
+            unique.add((key.parent, frozenset(("tenant_id", parent_column))))
+            statements.append(
+                f'ALTER TABLE "{key.parent}" ADD CONSTRAINT '
+                f'"{_identifier(key.parent, "tenant", parent_column, "key")}" '
+                f'UNIQUE (tenant_id, "{parent_column}")'
+            )
+        wanted = (key.table, (tenant_column, column), key.parent, ("tenant_id", parent_column))
+        if wanted not in present:
+            present.add(wanted)
+            statements.append(
+                f'ALTER TABLE "{key.table}" ADD CONSTRAINT '
+                f'"{_identifier(key.table, column, "tenant_fk")}" '
+                f'FOREIGN KEY ("{tenant_column}", "{column}") '
+                f'REFERENCES "{key.parent}" (tenant_id, "{parent_column}") '
+                "MATCH SIMPLE DEFERRABLE INITIALLY DEFERRED"
+            )
+    return statements
 
 
 def app_role() -> str:
@@ -73,6 +218,8 @@ def apply(using: str = OWNER_ALIAS) -> None:
         for table in tenant_tables(cursor):
             for statement in policy_statements(table):
                 cursor.execute(statement)
+        for statement in composite_key_statements(cursor):
+            cursor.execute(statement)
         if role != connection.settings_dict["USER"]:
             for statement in grant_statements(role):
                 cursor.execute(statement)

@@ -3,7 +3,7 @@
 import pytest
 from django.db import DatabaseError, connection, transaction
 
-from slaweb.tenancy.db_security import tenant_tables
+from slaweb.tenancy.db_security import EXTRA_READ_POLICIES, tenant_tables
 from tests.factories.registry import factories_by_table
 
 pytestmark = pytest.mark.django_db
@@ -135,3 +135,94 @@ def test_the_audit_trail_cannot_be_edited_by_the_app_role(rows_everywhere):
     assert _refused("UPDATE tenancy_auditevent SET actor_label = 'forged'", [])
     assert _refused("DELETE FROM tenancy_auditevent", [])
     assert count("tenancy_auditevent", "actor_label = 'forged'") == 0
+
+
+# The policies themselves: only the known ones, and the two read-only extras do what they say.
+
+
+def _policies():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname, p.polname, p.polpermissive, p.polcmd, "
+            "pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid) "
+            "FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema()"
+        )
+        return cursor.fetchall()
+
+
+def test_no_table_has_a_permissive_policy_other_than_the_known_ones():
+    tables = set(all_tenant_tables())
+    policies = _policies()
+    assert policies, "the catalog query sees the policies (not vacuous)"
+    unexpected = []
+    for table, name, permissive, command, using, check in policies:
+        if name == "tenant_isolation" and table in tables:
+            assert command == "*" and "app.tenant_id" in using and "app.tenant_id" in check
+        elif name == "extra_read" and table in EXTRA_READ_POLICIES:
+            # Read-only: SELECT, no WITH CHECK, exactly the documented condition.
+            assert command == "r" and check is None, table
+            setting = "app.user_id" if table == "tenancy_membership" else "app.token_digest"
+            assert setting in using, table
+        elif permissive:
+            unexpected.append((table, name))
+    assert not unexpected, f"permissive policies nobody reviewed: {unexpected}"
+    extras = {table for table, name, *_ in policies if name == "extra_read"}
+    assert extras == set(EXTRA_READ_POLICIES) == {"tenancy_membership", "tenancy_apitoken"}
+
+
+def _set(name, value):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config(%s, %s, true)", [f"app.{name}", value])
+
+
+def _rowcount(sql, params=()):
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def test_a_user_sees_their_own_memberships_by_user_id_and_can_change_none(tenant_a, tenant_b):
+    from tests.factories import MembershipFactory
+
+    mine_a = MembershipFactory(tenant=tenant_a)
+    mine_b = MembershipFactory(tenant=tenant_b, user=mine_a.user)
+    MembershipFactory(tenant=tenant_a)
+    MembershipFactory(tenant=tenant_b)
+    set_tenant(None)
+    _set("user_id", str(mine_a.user_id))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id FROM tenancy_membership ORDER BY id")
+        assert [row[0] for row in cursor.fetchall()] == [mine_a.pk, mine_b.pk]
+    # Visible is not writable: no row to update or delete, no insert passes the check.
+    assert _rowcount("UPDATE tenancy_membership SET role = 'admin'") == 0
+    assert _rowcount("DELETE FROM tenancy_membership") == 0
+    assert _refused(
+        "INSERT INTO tenancy_membership (tenant_id, user_id, role, created_at) "
+        "VALUES (%s, %s, 'admin', now())",
+        [tenant_b.pk, mine_a.user_id],
+    )
+    assert count("tenancy_apitoken") == 0  # the user setting opens nothing else
+    _set("user_id", "")
+    assert count("tenancy_membership") == 0
+
+
+def test_a_token_row_is_visible_by_its_digest_only_and_cannot_be_changed(tenant_a, tenant_b):
+    from tests.factories import ApiTokenFactory
+
+    token = ApiTokenFactory(tenant=tenant_b)
+    ApiTokenFactory(tenant=tenant_b)
+    set_tenant(tenant_a.pk)  # another tenant is open: the digest still finds exactly one row
+    _set("token_digest", token.digest)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id, tenant_id FROM tenancy_apitoken WHERE tenant_id = %s", [tenant_b.pk]
+        )
+        assert cursor.fetchall() == [(token.pk, tenant_b.pk)]
+    assert (
+        _rowcount("UPDATE tenancy_apitoken SET revoked_at = now() WHERE id = %s", [token.pk]) == 0
+    )
+    assert _rowcount("DELETE FROM tenancy_apitoken WHERE id = %s", [token.pk]) == 0
+    assert count("tenancy_membership", "tenant_id = %s", [tenant_b.pk]) == 0
+    _set("token_digest", "")
+    assert count("tenancy_apitoken", "tenant_id = %s", [tenant_b.pk]) == 0

@@ -1,0 +1,164 @@
+"""Keys that carry the tenant, read from the catalog, so a new table that breaks a rule fails.
+
+- every foreign key between two tenant tables has a composite partner
+  (tenant_id, <fk>) -> parent (tenant_id, <key>), deferred and MATCH SIMPLE like Django's;
+- no table without tenant_id points at a tenant table (a many-to-many table must be an
+  explicit through model that carries the tenant);
+- every unique constraint or unique index of a tenant table starts with tenant_id, except
+  the single-column primary key (what a Citus distribution by tenant_id needs);
+- as the app role, pointing a row at another tenant's parent row is refused, for every
+  such key (RLS alone does not cover foreign-key checks).
+"""
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+
+from slaweb.tenancy.db_security import (
+    composite_key_statements,
+    foreign_keys,
+    tenant_links,
+    tenant_tables,
+    unique_indexes,
+)
+from tests.factories.registry import factories_by_table
+
+pytestmark = pytest.mark.django_db
+
+
+def catalog():
+    with connection.cursor() as cursor:
+        tables = set(tenant_tables(cursor))
+        return tables, foreign_keys(cursor), unique_indexes(cursor)
+
+
+def test_every_key_to_a_tenant_table_has_a_composite_partner_with_the_tenant():
+    tables, keys, _ = catalog()
+    links = tenant_links(keys, tables)
+    assert len(links) >= 10, "the catalog query finds the agreements' keys (not vacuous)"
+    composite = {(k.table, k.columns, k.parent, k.parent_columns): k for k in keys}
+    missing = []
+    for link, tenant_column in links:
+        partner = composite.get(
+            (
+                link.table,
+                (tenant_column, *link.columns),
+                link.parent,
+                ("tenant_id", *link.parent_columns),
+            )
+        )
+        if partner is None:
+            missing.append(f"{link.table}.{link.columns[0]} -> {link.parent}")
+        else:
+            assert partner.deferrable and partner.deferred, partner.name
+    assert not missing, missing
+
+
+def test_every_foreign_key_of_a_tenant_table_to_another_carries_tenant_id():
+    tables, keys, _ = catalog()
+    # Keys between tenant tables: either the composite (first column tenant_id) or the
+    # single-column Django key it partners; the tenant key itself points at tenancy_tenant.
+    wrong = [
+        f"{k.table}{k.columns} -> {k.parent}{k.parent_columns}"
+        for k in keys
+        if k.table in tables
+        and k.parent in tables
+        and len(k.columns) > 1
+        and (k.columns[0], k.parent_columns[0]) != ("tenant_id", "tenant_id")
+    ]
+    assert not wrong, wrong
+    assert all(
+        k.parent == "tenancy_tenant"
+        for k in keys
+        if k.table in tables and k.columns == ("tenant_id",)
+    )
+
+
+def test_a_table_without_tenant_id_points_at_a_tenant_table_only_through_its_tenant_key():
+    tables, keys, _ = catalog()
+    covered = {(link.table, link.columns) for link, _column in tenant_links(keys, tables)}
+    outside = sorted(
+        f"{k.table}.{k.columns[0]} -> {k.parent}"
+        for k in keys
+        if k.parent in tables
+        and k.table not in tables
+        and len(k.columns) == 1
+        and (k.table, k.columns) not in covered
+    )
+    assert not outside, f"give these tables a tenant (explicit through model): {outside}"
+
+
+def test_every_unique_key_of_a_tenant_table_starts_with_tenant_id():
+    tables, _, indexes = catalog()
+    checked = [index for index in indexes if index.table in tables and not index.primary]
+    assert any(index.columns == ("tenant_id", "id") for index in checked)
+    wrong = [f"{i.table}.{i.name} {i.columns}" for i in checked if i.columns[0] != "tenant_id"]
+    assert not wrong, wrong
+    primaries = [i for i in indexes if i.table in tables and i.primary]
+    assert {i.table for i in primaries} == tables
+    assert all(i.columns == ("id",) for i in primaries), "only the id primary key is exempt"
+
+
+def test_the_composite_keys_are_complete_so_applying_again_changes_nothing():
+    with connection.cursor() as cursor:
+        assert composite_key_statements(cursor) == []
+
+
+def set_tenant(tenant_id):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('app.tenant_id', %s, true)", [str(tenant_id)])
+
+
+def _refused_as_cross_tenant(sql, params):
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # Django's keys are deferred
+    except IntegrityError as error:
+        cause = error.__cause__
+        return cause.pgcode == "23503" and cause.diag.constraint_name.endswith("tenant_fk")
+    return False
+
+
+def test_a_contact_cannot_belong_to_another_tenants_customer(tenant_a, tenant_b):
+    from tests.factories.agreements import ContactFactory, CustomerFactory
+
+    own = ContactFactory(tenant=tenant_a)
+    foreign_customer = CustomerFactory(tenant=tenant_b)
+    set_tenant(tenant_a.pk)
+    columns = [
+        f.column
+        for f in own._meta.concrete_fields
+        if f.column not in ("id", "customer_id", "email")
+    ]
+    names = ", ".join(f'"{c}"' for c in columns)
+    sql = (
+        f"INSERT INTO agreements_contact ({names}, customer_id, email) "
+        f"SELECT {names}, %s, 'other@example.com' FROM agreements_contact WHERE id = %s"
+    )
+    assert _refused_as_cross_tenant(sql, [foreign_customer.pk, own.pk])
+    # The same insert with the tenant's own customer is accepted (the test is not vacuous).
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, [own.customer_id, own.pk])
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+def test_no_row_can_point_at_another_tenants_row(tenant_a, tenant_b):
+    factories = factories_by_table()
+    tables, keys, _ = catalog()
+    for table in sorted(tables):
+        for tenant in (tenant_a, tenant_b):
+            factories[table](tenant=tenant)
+    for link, tenant_column in tenant_links(keys, tables):
+        if tenant_column != "tenant_id":
+            continue  # platform tables: their composite key is checked from the catalog above
+        (column,), (parent_column,) = link.columns, link.parent_columns
+        set_tenant(tenant_b.pk)
+        with connection.cursor() as cursor:
+            cursor.execute(f'SELECT "{parent_column}" FROM "{link.parent}" LIMIT 1')
+            foreign = cursor.fetchone()[0]
+        set_tenant(tenant_a.pk)
+        sql = (
+            f'UPDATE "{link.table}" SET "{column}" = %s '
+            f'WHERE id = (SELECT min(id) FROM "{link.table}" WHERE tenant_id = %s)'
+        )
+        assert _refused_as_cross_tenant(sql, [foreign, tenant_a.pk]), f"{link.table}.{column}"

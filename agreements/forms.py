@@ -22,6 +22,16 @@ from .models import (
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
+class NoSilentCutMixin:
+    """Long input is refused with a message, not cut by the browser: no maxlength attribute
+    (the form field's max_length validator still applies on the server)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs.pop("maxlength", None)
+
+
 class LockVersionMixin(forms.Form):
     """The agreement's lock_version as the editor saw it (optimistic locking)."""
 
@@ -30,7 +40,7 @@ class LockVersionMixin(forms.Form):
     )
 
 
-class AgreementForm(LockVersionMixin, forms.ModelForm):
+class AgreementForm(NoSilentCutMixin, LockVersionMixin, forms.ModelForm):
     services = forms.ModelMultipleChoiceField(
         label=_("services"),
         queryset=Service.objects.none(),
@@ -99,8 +109,10 @@ class AgreementForm(LockVersionMixin, forms.ModelForm):
             self.fields["lock_version"].required = False
 
 
-class PartForm(LockVersionMixin, forms.ModelForm):
-    """A part of the agreement edited on its own: bound to the agreement and the tenant."""
+class PartForm(NoSilentCutMixin, LockVersionMixin, forms.ModelForm):
+    """A part of the agreement edited on its own: bound to the agreement and the tenant.
+
+    `auto_id` is set per row by the view, so two open inline forms never share an id."""
 
     def __init__(self, *args, tenant, agreement, **kwargs):
         super().__init__(*args, **kwargs)
@@ -172,6 +184,11 @@ class ExclusionForm(PartForm):
         model = ExclusionRule
         fields = ["kind", "description"]
         widgets = {"description": forms.TextInput()}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # An exclusion without a description excludes nothing a reader could name.
+        self.fields["description"].required = True
 
 
 class RecipientForm(PartForm):

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from slaweb.tenancy.models import TIME_ZONE_CHOICES
 
 from .choices import CustomerKind, Weekday
+from .forms import NoSilentCutMixin
 from .models import BusinessCalendar, Contact, Customer, Service, check_slots, slot_minutes
 
 TIME_INPUT = {"type": "time", "step": 60}
@@ -116,7 +117,7 @@ class CustomerFilterForm(CatalogFilterForm):
 # Customers, contacts, services
 
 
-class CustomerForm(UniqueNameMixin, forms.ModelForm):
+class CustomerForm(NoSilentCutMixin, UniqueNameMixin, forms.ModelForm):
     duplicate_message = _("A customer with this name already exists.")
 
     class Meta:
@@ -130,7 +131,7 @@ class CustomerForm(UniqueNameMixin, forms.ModelForm):
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
 
 
-class ContactForm(forms.ModelForm):
+class ContactForm(NoSilentCutMixin, forms.ModelForm):
     class Meta:
         model = Contact
         fields = ["name", "email", "language", "title", "phone", "email_status"]
@@ -158,7 +159,7 @@ class ContactForm(forms.ModelForm):
         return email
 
 
-class ServiceForm(UniqueNameMixin, forms.ModelForm):
+class ServiceForm(NoSilentCutMixin, UniqueNameMixin, forms.ModelForm):
     duplicate_message = _("A service with this name already exists.")
 
     class Meta:
@@ -190,7 +191,7 @@ PRESETS = {
 }
 
 
-class CalendarForm(UniqueNameMixin, forms.ModelForm):
+class CalendarForm(NoSilentCutMixin, UniqueNameMixin, forms.ModelForm):
     duplicate_message = _("A calendar with this name already exists.")
 
     time_zone = forms.ChoiceField(
@@ -264,7 +265,7 @@ class SlotForm(forms.Form):
         return slot
 
 
-class DayForm(forms.Form):
+class DayForm(NoSilentCutMixin, forms.Form):
     """An extra holiday or an extra working day; a row left empty is nothing."""
 
     date = forms.DateField(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import secrets
 from datetime import timedelta
 
 from django.contrib import messages
@@ -13,6 +15,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import DetailView, ListView
 
@@ -178,7 +181,8 @@ def agreement_history(agreement):
         model="agreements.prioritytier", object_id__in=[str(t.pk) for t in agreement.tiers.all()]
     )
     parts |= Q(
-        model="agreements.metricdefinition", object_id__in=[str(m.pk) for m in agreement.metrics.all()]
+        model="agreements.metricdefinition",
+        object_id__in=[str(m.pk) for m in agreement.metrics.all()],
     )
     return AuditEvent.objects.filter(parts).order_by("-at", "-id")[:HISTORY_LIMIT]
 
@@ -231,7 +235,10 @@ def _apply_errors(form, error: ValidationError) -> None:
         form.add_error(None, error)
 
 
-CONFLICT_MESSAGE = _(
+# A refused form comes back with this status; htmx swaps it (see htmx-config in base.html).
+INVALID = 422
+
+CONFLICT_MESSAGE = gettext_lazy(
     "Someone else changed this agreement after you opened it. Your input is kept below; "
     "reload the agreement to see the other change, then apply yours again."
 )
@@ -337,14 +344,15 @@ class PartEditView(DraftMixin, View):
             if part is None:
                 return HttpResponse("")
             return self._row(agreement, part)
-        return self._form(agreement, part, self._make_form(agreement, part))
+        form = self._make_form(agreement, part)
+        return self._form(agreement, part, form)
 
     def post(self, request, pk, part_pk=None):
         agreement = self.get_agreement(pk)
         part = self._part(agreement, part_pk)
         form = self._make_form(agreement, part, data=request.POST)
         if not form.is_valid():
-            return self._form(agreement, part, form, status=400)
+            return self._form(agreement, part, form, status=INVALID)
         try:
             with transaction.atomic():
                 agreement = services.update_agreement(agreement, form.cleaned_data["lock_version"])
@@ -355,7 +363,7 @@ class PartEditView(DraftMixin, View):
             return self._form(agreement, part, form, status=409)
         except ValidationError as error:
             _apply_errors(form, error)
-            return self._form(agreement, part, form, status=400)
+            return self._form(agreement, part, form, status=INVALID)
         if not request.htmx:
             messages.success(request, _("Saved."))
             return redirect(tenant_url(request, "agreements:detail", pk) + f"#{self.section}")
@@ -366,8 +374,25 @@ class PartEditView(DraftMixin, View):
             return None
         return get_object_or_404(self.model, pk=part_pk, agreement=agreement)
 
+    def _row_key(self, part):
+        """Ids of an inline form start with the section and the row ("metrics-7-name"), so
+        two open forms never share one; a new row gets a random key carried in its form."""
+        if part is not None:
+            return str(part.pk)
+        key = self.request.POST.get("row") or self.request.GET.get("row") or ""
+        if not re.fullmatch(r"[0-9a-f]{6}", key):
+            key = secrets.token_hex(3)
+        return f"new{key}"
+
     def _make_form(self, agreement, part, data=None):
-        return self.form_class(data, instance=part, tenant=self.request.tenant, agreement=agreement)
+        self.row_key = self._row_key(part)
+        return self.form_class(
+            data,
+            instance=part,
+            tenant=self.request.tenant,
+            agreement=agreement,
+            auto_id=f"{self.section}-{self.row_key}-%s",
+        )
 
     def _form(self, agreement, part, form, status=200):
         template = (
@@ -382,6 +407,7 @@ class PartEditView(DraftMixin, View):
             "section": self.section,
             "add_url_name": f"agreements:{self.section[:-1]}-add",
             "edit_url_name": f"agreements:{self.section[:-1]}-edit",
+            "row_key": self.row_key,
         }
         return render(self.request, template, context, status=status)
 
@@ -395,6 +421,7 @@ class PartEditView(DraftMixin, View):
             self.context_name: part,
             "editable": True,
             "lock_oob": lock_oob,
+            "focus": True,  # back from an inline form: focus goes to the row's Edit link
         }
         return render(self.request, self.row_template, context)
 
@@ -512,14 +539,14 @@ class WorkflowView(DraftMixin, View):
 
 
 class SubmitView(WorkflowView):
-    done_message = _("Submitted for review. Both sides approve next.")
+    done_message = gettext_lazy("Submitted for review. Both sides approve next.")
 
     def act(self, request, agreement):
         return services.submit(agreement)
 
 
 class ApproveView(WorkflowView):
-    done_message = _("Approval recorded.")
+    done_message = gettext_lazy("Approval recorded.")
 
     def act(self, request, agreement):
         form = ApprovalForm(request.POST)
@@ -538,21 +565,23 @@ class ApproveView(WorkflowView):
 
 
 class ActivateView(WorkflowView):
-    done_message = _("The agreement is active.")
+    done_message = gettext_lazy("The agreement is active.")
 
     def act(self, request, agreement):
         return services.activate(agreement)
 
 
 class NewVersionView(WorkflowView):
-    done_message = _("New version created as a draft. Change it, then submit it for review.")
+    done_message = gettext_lazy(
+        "New version created as a draft. Change it, then submit it for review."
+    )
 
     def act(self, request, agreement):
         return services.new_version(agreement)
 
 
 class TerminateView(WorkflowView):
-    done_message = _("The agreement was terminated.")
+    done_message = gettext_lazy("The agreement was terminated.")
 
     def act(self, request, agreement):
         form = TerminateForm(request.POST)

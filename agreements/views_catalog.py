@@ -21,7 +21,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import DetailView, ListView
@@ -223,8 +223,8 @@ class CustomerFormView(ModelFormPageView):
     form_class = CustomerForm
     template_name = "agreements/catalog/customer_form.html"
     detail_url_name = NS + "catalog-customer-detail"
-    created_message = _("Customer “%(name)s” was created.")
-    saved_message = _("Customer “%(name)s” was saved.")
+    created_message = gettext_lazy("Customer “%(name)s” was created.")
+    saved_message = gettext_lazy("Customer “%(name)s” was saved.")
 
 
 class CustomerArchiveView(ArchiveView):
@@ -397,8 +397,8 @@ class ServiceFormView(ModelFormPageView):
     form_class = ServiceForm
     template_name = "agreements/catalog/service_form.html"
     detail_url_name = NS + "catalog-service-edit"
-    created_message = _("Service “%(name)s” was created.")
-    saved_message = _("Service “%(name)s” was saved.")
+    created_message = gettext_lazy("Service “%(name)s” was created.")
+    saved_message = gettext_lazy("Service “%(name)s” was saved.")
 
     def render_form(self, form, obj, status=200):
         context = {"form": form, "object": obj, "can_write": True}

@@ -6,6 +6,8 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+import time_machine
+from django.utils import timezone
 
 from agreements import services
 from agreements.choices import Side
@@ -13,7 +15,18 @@ from agreements.diff import diff_versions
 from agreements.models import Agreement, Customer
 from slaweb.tenancy.context import tenant_context
 
-pytestmark = pytest.mark.django_db
+# new_version() suggests a start after today: freeze a day inside version 1's term, so the
+# copy keeps its end date (2026-12-31) whatever the date the suite runs on.
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("inside_the_first_term"),
+]
+
+
+@pytest.fixture
+def inside_the_first_term():
+    with time_machine.travel(dt.datetime(2026, 3, 2, 9, tzinfo=dt.UTC), tick=False):
+        yield
 
 
 def revise(active) -> Agreement:
@@ -92,5 +105,6 @@ def test_an_active_version_is_read_from_its_snapshot(active):
 def test_identical_versions_have_no_differences(active):
     with tenant_context(active.tenant_id):
         v2 = services.new_version(active)
+        assert v2.effective_from == timezone.localdate() and v2.effective_to == active.effective_to
         services.update_agreement(v2, v2.lock_version, effective_from=active.effective_from)
         assert diff_versions(active, Agreement.objects.get(pk=v2.pk)) == []

@@ -140,6 +140,24 @@ class TestMembersPage:
         with tenant_context(admin_a.tenant_id):
             assert not MemberInvitation.objects.exists()
 
+    def test_the_members_page_runs_a_constant_number_of_queries(
+        self, client, admin_a, django_assert_max_num_queries
+    ):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        client.force_login(admin_a.user)
+        url = reverse("tenancy:members", args=["alpha"])
+        MemberInvitationFactory(tenant=admin_a.tenant, invited_by=admin_a.user)
+        with CaptureQueriesContext(connection) as few:
+            client.get(url)
+        MembershipFactory.create_batch(20, tenant=admin_a.tenant)
+        MemberInvitationFactory.create_batch(20, tenant=admin_a.tenant, invited_by=admin_a.user)
+        with django_assert_max_num_queries(len(few)):
+            response = client.get(url)
+        assert len(response.context["object_list"]) == 21
+        assert len(response.context["invitations"]) == 21
+
     def test_managers_cannot_invite_or_revoke(self, client, admin_a, manager_a):
         invitation = MemberInvitationFactory(tenant=admin_a.tenant)
         client.force_login(manager_a.user)

@@ -17,6 +17,7 @@ tenant_patterns = [
 api_patterns = [
     path("", include("slaweb.tenancy.api.urls")),
     path("", include("agreements.api.urls")),
+    path("", include("metrics.api.urls")),
     path("", include("surveys.api.urls")),
 ]
 

@@ -42,7 +42,13 @@ def _language(request, default: str) -> str:
 
 def _calm(request, language: str):
     with translation.override(language):
-        return render(request, "surveys/public/calm.html", {"language": language}, status=404)
+        other = "en" if language == "zh-hans" else "zh-hans"
+        return render(
+            request,
+            "surveys/public/calm.html",
+            {"language": language, "languages": [language, other]},
+            status=404,
+        )
 
 
 @require_http_methods(["GET", "POST"])

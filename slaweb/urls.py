@@ -10,6 +10,7 @@ from slaweb.tenancy.invitation_views import InvitationAcceptView
 
 tenant_patterns = [
     path("", include("slaweb.tenancy.urls")),
+    path("", include("slaweb.mail.urls")),
     path("", include("agreements.urls")),
     path("", include("surveys.urls")),
 ]
@@ -51,4 +52,5 @@ urlpatterns = [
     path("api/v1/", include((api_patterns, "api"))),
     path("t/<slug:tenant_slug>/", include(tenant_patterns)),
     path("", include("surveys.urls_public")),
+    path("", include("agreements.urls_public")),
 ]

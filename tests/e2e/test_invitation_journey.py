@@ -94,4 +94,14 @@ def test_an_invited_person_joins_with_a_new_account(
     page.goto(link)
     expect(page.locator("h1")).to_have_text("此邀请无效" if zh else "This invitation is not valid")
     shoot(page, f"invalid-{language}")
+
+    # the admin sees the invitation among the outgoing email, sent
+    page.goto("/accounts/login/")
+    page.locator("#id_username").fill("admin@alpha.example")
+    page.locator("#id_password").fill("Admin-pass-2026")
+    page.locator("form.form button[type=submit]").click()
+    page.goto("/t/alpha/settings/mail/")
+    row = page.get_by_role("row").filter(has_text="nova@example.com")
+    expect(row).to_contain_text("已发送" if zh else "sent")
+    shoot(page, f"outbox-{language}")
     context.close()

@@ -12,6 +12,8 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import ListView, TemplateView
 
+from slaweb.mail.services import is_suppressed
+
 from . import services
 from .forms import AddMemberForm, AuditFilterForm, ChangeRoleForm, TokenForm
 from .models import ApiToken, AuditEvent, MemberInvitation, Membership, Role
@@ -72,9 +74,19 @@ class MembersView(TenantPageMixin, ListView):
             except ValidationError as error:
                 form.add_error(None, error)
             else:
-                messages.success(
-                    request, _("An invitation was sent to %(email)s.") % form.cleaned_data
-                )
+                if is_suppressed(form.cleaned_data["email"]):
+                    messages.warning(
+                        request,
+                        _(
+                            "The invitation to %(email)s was not emailed: that address bounced "
+                            "or opted out (see Outgoing email)."
+                        )
+                        % form.cleaned_data,
+                    )
+                else:
+                    messages.success(
+                        request, _("An invitation was sent to %(email)s.") % form.cleaned_data
+                    )
                 return redirect(tenant_url(request, "tenancy:members"))
         self.object_list = self.get_queryset()
         return self.render_to_response(self.get_context_data(form=form), status=400)

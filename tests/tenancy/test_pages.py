@@ -158,6 +158,22 @@ class TestMembersPage:
         assert len(response.context["object_list"]) == 21
         assert len(response.context["invitations"]) == 21
 
+    def test_inviting_a_suppressed_address_says_it_was_not_emailed(self, client, admin_a):
+        from tests.factories.mail import SuppressionFactory
+
+        SuppressionFactory(tenant=admin_a.tenant, address="gone@x.example")
+        client.force_login(admin_a.user)
+        response = client.post(
+            reverse("tenancy:members", args=["alpha"]),
+            {"email": "Gone@x.example", "role": "viewer"},
+            follow=True,
+        )
+        page = response.content.decode()
+        assert "The invitation to Gone@x.example was not emailed" in page
+        assert "An invitation was sent" not in page
+        with tenant_context(admin_a.tenant_id):
+            assert OutboxMessage.objects.get().status == "suppressed"
+
     def test_managers_cannot_invite_or_revoke(self, client, admin_a, manager_a):
         invitation = MemberInvitationFactory(tenant=admin_a.tenant)
         client.force_login(manager_a.user)

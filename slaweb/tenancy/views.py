@@ -144,7 +144,9 @@ class TokensView(TenantPageMixin, ListView):
     paginate_by = 50
 
     def scope_queryset(self, queryset):
-        return queryset.select_related("membership__user").order_by("revoked_at", "-created_at")
+        return queryset.select_related("membership__user", "issued_by").order_by(
+            "revoked_at", "-created_at"
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

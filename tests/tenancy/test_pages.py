@@ -210,6 +210,8 @@ class TestTokensPage:
         assert response.status_code == 200
         key = response.context["new_key"]
         assert key in response.content.decode()
+        row = next(t for t in client.get(url).context["object_list"] if t.name == "ticket sync")
+        assert row.issued_by == admin_a.user
         assert key not in client.get(url).content.decode()
         api = client_class_with_token(key)
         assert api.get(reverse("api:me")).json()["role"] == "manager"

@@ -21,6 +21,15 @@ from .models import (
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
+# The units a metric is stated in (the stored values are unchanged; targets of time metrics
+# are minutes, shown as hours and minutes by the agreement_format filters).
+METRIC_UNITS = [
+    ("min", _("minutes")),
+    ("%", _("percent")),
+    ("score", _("score (1–5)")),
+    ("count", _("count")),
+]
+
 
 class NoSilentCutMixin:
     """Long input is refused with a message, not cut by the browser: no maxlength attribute
@@ -172,6 +181,12 @@ class MetricForm(PartForm):
 
     def __init__(self, *args, tenant, agreement, **kwargs):
         super().__init__(*args, tenant=tenant, agreement=agreement, **kwargs)
+        units = [("", _("the kind's usual unit"))] + METRIC_UNITS
+        if self.instance.unit and self.instance.unit not in dict(units):
+            units.append((self.instance.unit, self.instance.unit))  # an older free-text unit
+        self.fields["unit"] = forms.ChoiceField(
+            label=self.fields["unit"].label, choices=units, required=False
+        )
         self.fields["tiers"].queryset = PriorityTier.objects.filter(
             tenant=tenant, agreement=agreement
         )

@@ -9,6 +9,7 @@ both off and on, what the business-time engine accepts) and saved by difference.
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import time
 
@@ -16,6 +17,7 @@ import holidays as holidays_lib
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import get_language, to_locale
 from django.utils.translation import gettext_lazy as _
 
 from slaweb.tenancy.models import TIME_ZONE_CHOICES
@@ -32,14 +34,26 @@ def _camel_words(name: str) -> str:
     return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", name)
 
 
-def holiday_country_choices() -> list[tuple[str, str]]:
-    """Countries whose public holidays the `holidays` package knows: (code, "Name (CODE)")."""
+def holiday_country_choices(language: str | None = None) -> list[tuple[str, str]]:
+    """Countries whose public holidays the `holidays` package knows, one entry each (by
+    their two-letter code), named in the page's language (Babel's CLDR names)."""
+    names = _country_names(to_locale(language or get_language() or "en"))
+    # Two-letter codes the registry names ("UK" is only an alias of "GB").
+    codes = [code for code in holidays_lib.list_supported_countries() if code in names]
+    return sorted(((code, names.get(code, code)) for code in codes), key=lambda c: c[1])
+
+
+@functools.lru_cache(maxsize=8)
+def _country_names(locale: str) -> dict[str, str]:
+    from babel import Locale, UnknownLocaleError
     from holidays.registry import COUNTRIES
 
-    supported = holidays_lib.list_supported_countries()
-    names = {entry[1]: _camel_words(entry[0]) for entry in COUNTRIES.values()}
-    choices = [(code, f"{names.get(code, code)} ({code})") for code in supported]
-    return sorted(choices, key=lambda choice: choice[1])
+    fallback = {entry[1]: _camel_words(entry[0]) for entry in COUNTRIES.values()}
+    try:
+        territories = Locale.parse(locale).territories
+    except (UnknownLocaleError, ValueError):
+        territories = {}
+    return {code: territories.get(code, name) for code, name in fallback.items() if len(code) == 2}
 
 
 def holiday_subdivisions(country: str) -> list[tuple[str, str]]:
@@ -178,16 +192,16 @@ class ServiceForm(NoSilentCutMixin, UniqueNameMixin, forms.ModelForm):
 # Business calendars
 
 PRESETS = {
-    "business": ("Mon–Fri 09:00–18:00", [(day, time(9), time(18)) for day in range(5)]),
+    "business": (_("Mon–Fri 09:00–18:00"), [(day, time(9), time(18)) for day in range(5)]),
     "lunch": (
-        "Mon–Fri 09:00–12:00 + 13:00–18:00",
+        _("Mon–Fri 09:00–12:00 + 13:00–18:00"),
         [
             slot
             for day in range(5)
             for slot in ((day, time(9), time(12)), (day, time(13), time(18)))
         ],
     ),
-    "24x7": ("24×7", []),
+    "24x7": (_("24×7"), []),
 }
 
 
@@ -225,7 +239,11 @@ class CalendarForm(NoSilentCutMixin, UniqueNameMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["country"].choices = [("", _("No public holidays"))] + holiday_country_choices()
+        countries = holiday_country_choices()
+        saved = self.instance.country
+        if saved and saved not in dict(countries):
+            countries.append((saved, saved))  # an older three-letter code stays choosable
+        self.fields["country"].choices = [("", _("No public holidays"))] + countries
         self.fields["subdivision"].widget.attrs["list"] = "subdivision-options"
 
     def clean_subdivision(self):

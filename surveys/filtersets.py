@@ -12,9 +12,23 @@ from .models import Campaign, FollowUp, Invitation, Questionnaire, Round
 # Every filter is declared: generated ones would query the scoped manager at import time.
 
 
+def _agreements(request):
+    from agreements.models import Agreement
+
+    if request is None or getattr(request, "tenant", None) is None:
+        return Agreement.objects.none()
+    return Agreement.objects.filter(tenant=request.tenant).order_by("reference", "-version")
+
+
+def _campaigns(request):
+    if request is None or getattr(request, "tenant", None) is None:
+        return Campaign.objects.none()
+    return Campaign.objects.filter(tenant=request.tenant).order_by("name")
+
+
 class QuestionnaireFilterSet(django_filters.FilterSet):
-    name = django_filters.CharFilter(lookup_expr="icontains", label=_("name"))
-    archived = django_filters.BooleanFilter(label=_("archived"))
+    name = django_filters.CharFilter(lookup_expr="icontains", label=_("Name"))
+    archived = django_filters.BooleanFilter(label=_("Archived"))
 
     class Meta:
         model = Questionnaire
@@ -22,11 +36,11 @@ class QuestionnaireFilterSet(django_filters.FilterSet):
 
 
 class CampaignFilterSet(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="search", label=_("search"))
-    scope = django_filters.ChoiceFilter(choices=Scope.choices, label=_("about"))
-    trigger = django_filters.ChoiceFilter(choices=Trigger.choices, label=_("schedule"))
-    active = django_filters.BooleanFilter(label=_("active"))
-    agreement = django_filters.NumberFilter(field_name="agreement_id", label=_("agreement"))
+    q = django_filters.CharFilter(method="search", label=_("Search"))
+    scope = django_filters.ChoiceFilter(choices=Scope.choices, label=_("About"))
+    trigger = django_filters.ChoiceFilter(choices=Trigger.choices, label=_("Schedule"))
+    active = django_filters.BooleanFilter(label=_("Active"))
+    agreement = django_filters.ModelChoiceFilter(queryset=_agreements, label=_("Agreement"))
 
     class Meta:
         model = Campaign
@@ -41,7 +55,7 @@ class CampaignFilterSet(django_filters.FilterSet):
 
 
 class RoundFilterSet(django_filters.FilterSet):
-    campaign = django_filters.NumberFilter(field_name="campaign_id", label=_("campaign"))
+    campaign = django_filters.NumberFilter(field_name="campaign_id", label=_("Campaign"))
 
     class Meta:
         model = Round
@@ -49,8 +63,8 @@ class RoundFilterSet(django_filters.FilterSet):
 
 
 class InvitationFilterSet(django_filters.FilterSet):
-    round = django_filters.NumberFilter(field_name="round_id", label=_("round"))
-    status = django_filters.ChoiceFilter(choices=InvitationStatus.choices, label=_("status"))
+    round = django_filters.NumberFilter(field_name="round_id", label=_("Round"))
+    status = django_filters.ChoiceFilter(choices=InvitationStatus.choices, label=_("Status"))
 
     class Meta:
         model = Invitation
@@ -58,12 +72,12 @@ class InvitationFilterSet(django_filters.FilterSet):
 
 
 class FollowUpFilterSet(django_filters.FilterSet):
-    status = django_filters.ChoiceFilter(choices=FollowUpStatus.choices, label=_("status"))
-    campaign = django_filters.NumberFilter(field_name="campaign_id", label=_("campaign"))
+    status = django_filters.ChoiceFilter(choices=FollowUpStatus.choices, label=_("Status"))
+    campaign = django_filters.ModelChoiceFilter(queryset=_campaigns, label=_("Campaign"))
     overdue = django_filters.BooleanFilter(
         method="filter_overdue",
-        label=_("overdue"),
-        widget=forms.Select(choices=[("", "---------"), ("true", _("yes")), ("false", _("no"))]),
+        label=_("Overdue"),
+        widget=forms.Select(choices=[("", "---------"), ("true", _("Yes")), ("false", _("No"))]),
     )
 
     class Meta:

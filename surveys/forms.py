@@ -97,7 +97,7 @@ class EnteredAnswerForm(AnswerForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["channel"] = forms.ChoiceField(
-            label=_("channel"),
+            label=_("Channel"),
             choices=[
                 (Channel.PHONE, Channel.PHONE.label),
                 (Channel.INTERVIEW, Channel.INTERVIEW.label),
@@ -132,14 +132,14 @@ class QuestionForm(TenantModelForm):
 
 class AddDimensionForm(forms.Form):
     code = forms.ChoiceField(
-        label=_("dimension"),
+        label=_("Dimension"),
         choices=[(code, f"{en} / {zh}") for code, (en, zh, _q, _z) in EXTRA_DIMENSIONS.items()],
     )
 
 
 class CampaignForm(TenantModelForm):
     recipients = forms.ModelMultipleChoiceField(
-        label=_("recipients"),
+        label=_("Recipients"),
         queryset=Contact.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -185,9 +185,9 @@ class CampaignForm(TenantModelForm):
 
 class FollowUpCloseForm(forms.Form):
     contacted_at = forms.DateTimeField(
-        label=_("contact made"),
+        label=_("Contact made"),
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
-    cause = forms.CharField(label=_("cause found"), widget=forms.Textarea(attrs={"rows": 3}))
-    action = forms.CharField(label=_("action taken"), widget=forms.Textarea(attrs={"rows": 3}))
+    cause = forms.CharField(label=_("Cause found"), widget=forms.Textarea(attrs={"rows": 3}))
+    action = forms.CharField(label=_("Action taken"), widget=forms.Textarea(attrs={"rows": 3}))

@@ -19,7 +19,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Avg, Count, Max, Min, Q, QuerySet
 
-from .choices import InvitationStatus, QuestionKind
+from .choices import Channel, InvitationStatus, QuestionKind
 from .models import Answer, Campaign, Invitation, Question, Response, Round
 
 TOP_TERMS = 10
@@ -123,7 +123,8 @@ def compute(
     open_count = open_rows.count()
     texts = list(open_rows.order_by("-response_id").values_list("text", flat=True)[:500])
     withhold_open = anonymous and open_count < min_n
-    channels = dict(responses.values("channel").annotate(n=Count("pk")).values_list("channel", "n"))
+    by_channel = responses.values("channel").annotate(n=Count("pk")).values_list("channel", "n")
+    channels = {Channel(code).label: n for code, n in by_channel}
     return Results(
         invited=counts["invited"],
         delivered=counts["delivered"],

@@ -165,7 +165,9 @@ class CampaignListView(TenantPageMixin, ListView):
     paginate_by = PAGE_SIZE
 
     def scope_queryset(self, queryset):
-        self.filterset = CampaignFilterSet(self.request.GET or None, queryset=queryset)
+        self.filterset = CampaignFilterSet(
+            self.request.GET or None, queryset=queryset, request=self.request
+        )
         return selectors.campaigns(self.filterset.qs)
 
     def get_context_data(self, **kwargs):
@@ -402,7 +404,7 @@ class FollowUpListView(TenantPageMixin, ListView):
         data = self.request.GET.copy()
         if "status" not in data:
             data["status"] = FollowUpStatus.OPEN
-        self.filterset = FollowUpFilterSet(data, queryset=queryset)
+        self.filterset = FollowUpFilterSet(data, queryset=queryset, request=self.request)
         return selectors.follow_ups(self.filterset.qs)
 
     def get_context_data(self, **kwargs):

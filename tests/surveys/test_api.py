@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from django.urls import reverse
 
 from slaweb.tenancy.context import tenant_context
 from surveys.choices import FollowUpStatus
 from surveys.models import Campaign, FollowUp
-from tests.factories.agreements import AgreementFactory, ContactFactory
+from tests.factories.agreements import AgreementFactory, ContactFactory, CustomerFactory
 from tests.factories.surveys import (
     CampaignFactory,
     FollowUpFactory,
@@ -22,12 +24,18 @@ from tests.isolation import APIIsolationTests
 class TestCampaignAPI(APIIsolationTests):
     basename = "surveycampaign"
     factory = CampaignFactory
-    foreign_keys = {"agreement": AgreementFactory, "questionnaire": QuestionnaireFactory}
+    foreign_keys = {
+        "agreement": AgreementFactory,
+        "customer": CustomerFactory,
+        "questionnaire": QuestionnaireFactory,
+        "recipients": ContactFactory,
+    }
+    names = itertools.count()
 
     def payload(self, tenant):
         agreement = AgreementFactory(tenant=tenant)
         return {
-            "name": "API campaign",
+            "name": f"API campaign {next(self.names)}",
             "scope": "agreement",
             "agreement": agreement.pk,
             "questionnaire": QuestionnaireFactory(tenant=tenant).pk,

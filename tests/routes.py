@@ -62,7 +62,7 @@ class Route:
 def _walk(patterns, prefix="", namespace="", kwargs=()):
     for entry in patterns:
         pattern = str(entry.pattern)
-        names = tuple(entry.pattern.converters)
+        names = tuple(entry.pattern.regex.groupindex)  # path converters and regex groups
         if isinstance(entry, URLResolver):
             ns = entry.namespace or ""
             full_ns = f"{namespace}:{ns}" if namespace and ns else (ns or namespace)

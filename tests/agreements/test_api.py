@@ -87,6 +87,7 @@ class TestAgreementIsolation(APIIsolationTests):
         "customer": CustomerFactory,
         "customer_contact": ContactFactory,
         "default_calendar": BusinessCalendarFactory,
+        "services": ServiceFactory,
     }
 
     def payload(self, tenant):
@@ -148,7 +149,7 @@ class TestPriorityTierIsolation(APIIsolationTests):
 class TestMetricDefinitionIsolation(APIIsolationTests):
     basename = "metricdefinition"
     factory = MetricDefinitionFactory
-    foreign_keys = {"agreement": AgreementFactory}
+    foreign_keys = {"agreement": AgreementFactory, "tiers": PriorityTierFactory}
 
     def payload(self, tenant):
         return {

@@ -229,6 +229,7 @@ def test_the_dispatcher_queues_lost_messages_again_per_tenant(
     tenant_a, tenant_b, smtp_inbox, monkeypatch
 ):
     lost_a, lost_b = enqueue(tenant_a), enqueue(tenant_b)
+    lost_reset = services.enqueue_platform("password-reset", "x@example.com", RESET, key="r")
     fresh = enqueue(tenant_a, key="fresh")
     queued = []
     monkeypatch.setattr(services, "_queue", lambda name, *args, **kw: queued.append((name, *args)))
@@ -238,9 +239,13 @@ def test_the_dispatcher_queues_lost_messages_again_per_tenant(
         fresh_at = timezone.now()
         with tenant_context(tenant_a):
             OutboxMessage.objects.filter(pk=fresh.pk).update(next_attempt_at=fresh_at)
-        assert services.dispatch_outbox() == 2
+        assert services.dispatch_outbox() == 3
     assert sorted(queued) == sorted(
-        [("send_message", tenant_a.pk, lost_a.pk), ("send_message", tenant_b.pk, lost_b.pk)]
+        [
+            ("send_message", tenant_a.pk, lost_a.pk),
+            ("send_message", tenant_b.pk, lost_b.pk),
+            ("send_platform_message", lost_reset.pk),
+        ]
     )
 
 

@@ -238,7 +238,9 @@ class TerminateForm(forms.Form):
 
 
 class AgreementFilterForm(forms.Form):
-    q = forms.CharField(label=_("Search"), required=False)
+    q = forms.CharField(
+        label=_("Search"), required=False, widget=forms.TextInput(attrs={"type": "search"})
+    )
     customer = forms.ModelChoiceField(
         label=_("Customer"), queryset=Customer.objects.none(), required=False, empty_label=_("Any")
     )

@@ -27,6 +27,7 @@ from .forms import NoSilentCutMixin
 from .models import BusinessCalendar, Contact, Customer, Service, check_slots, slot_minutes
 
 TIME_INPUT = {"type": "time", "step": 60}
+PHONE = re.compile(r"\+?[0-9 ()\-./]+(?: ?(?:ext\.?|x|#) ?[0-9]{1,6})?", re.IGNORECASE)
 DATE_INPUT = {"type": "date"}
 
 
@@ -170,7 +171,35 @@ class ContactForm(NoSilentCutMixin, forms.ModelForm):
             raise ValidationError(
                 _("This customer already has a contact with this email address."), code="unique"
             )
+        # Allowed (one person may speak for two customers), but said after saving.
+        self.shared_with = sorted(
+            set(
+                Contact.objects.filter(email__iexact=email)
+                .exclude(customer=self.customer)
+                .values_list("customer__name", flat=True)[:5]
+            )
+        )
         return email
+
+    def clean_phone(self):
+        phone = " ".join(self.cleaned_data.get("phone", "").split())
+        digits = sum(char.isdigit() for char in phone)
+        if phone and (not PHONE.fullmatch(phone) or not 5 <= digits <= 20):
+            raise ValidationError(
+                _("Enter a phone number of digits, spaces and + ( ) - /, e.g. +86 21 5555 0100."),
+                code="invalid",
+            )
+        return phone
+
+    @property
+    def warning(self) -> str:
+        """Said after saving: the address also belongs to another customer's contact."""
+        names = getattr(self, "shared_with", [])
+        if not names:
+            return ""
+        return _("This email address is also used by a contact of %(customers)s.") % {
+            "customers": ", ".join(names)
+        }
 
 
 class ServiceForm(NoSilentCutMixin, UniqueNameMixin, forms.ModelForm):

@@ -35,6 +35,7 @@ from .forms import (
     TerminateForm,
     TierForm,
 )
+from .listing import SortableListMixin
 from .models import (
     Agreement,
     AgreementApproval,
@@ -48,9 +49,18 @@ from .models import (
 HISTORY_LIMIT = 50
 
 
-class AgreementListView(TenantViewMixin, ListView):
+class AgreementListView(SortableListMixin, TenantViewMixin, ListView):
     template_name = "agreements/agreement_list.html"
     paginate_by = 25
+    sorts = {
+        "reference": ("reference", "-version"),
+        "title": ("title", "reference", "-version"),
+        "customer": ("customer__name", "reference", "-version"),
+        "status": ("status", "reference", "-version"),
+        "in_force": ("effective_from", "reference", "-version"),
+        "metrics": ("metric_count", "reference", "-version"),
+    }
+    default_sort = "reference"
 
     def get_queryset(self):
         self.filter_form = AgreementFilterForm(self.request.GET or None, tenant=self.request.tenant)
@@ -58,11 +68,10 @@ class AgreementListView(TenantViewMixin, ListView):
             Agreement.objects.select_related("customer")
             .prefetch_related(Prefetch("services", queryset=Service.objects.order_by("name")))
             .annotate(metric_count=Count("metrics", distinct=True))
-            .order_by("reference", "-version")
         )
         if self.filter_form.is_valid():
             queryset = self._filter(queryset, self.filter_form.cleaned_data)
-        return queryset
+        return self.sort(queryset)
 
     @staticmethod
     def _filter(queryset, data):
@@ -92,7 +101,9 @@ class AgreementListView(TenantViewMixin, ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["filter_form"] = self.filter_form
-        context["filtered"] = any(v for k, v in self.request.GET.items() if k != "page")
+        context["filtered"] = any(
+            v for k, v in self.request.GET.items() if k not in ("page", "sort")
+        )
         return context
 
 

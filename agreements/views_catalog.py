@@ -39,6 +39,7 @@ from .forms_catalog import (
     ServiceForm,
     holiday_subdivisions,
 )
+from .listing import SortableListMixin
 from .models import Agreement, BusinessCalendar, Contact, Customer, Service
 
 PAGE_SIZE = 25
@@ -59,16 +60,18 @@ def _next_url(request, fallback: str) -> str:
 # Shared shapes
 
 
-class CatalogListView(TenantViewMixin, ListView):
+class CatalogListView(SortableListMixin, TenantViewMixin, ListView):
     paginate_by = PAGE_SIZE
     filter_form_class = CatalogFilterForm
+    sorts = {"name": ("name",), "agreements": ("agreement_count", "name")}
+    default_sort = "name"
 
     def base_queryset(self):
         raise NotImplementedError
 
     def get_queryset(self):
         self.filter_form = self.filter_form_class(self.request.GET or None)
-        return self.filter_form.apply(self.base_queryset())
+        return self.sort(self.filter_form.apply(self.base_queryset()))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -180,12 +183,17 @@ class DeleteView(TenantViewMixin, View):
 class CustomerListView(CatalogListView):
     template_name = "agreements/catalog/customer_list.html"
     filter_form_class = CustomerFilterForm
+    sorts = {
+        **CatalogListView.sorts,
+        "kind": ("kind", "name"),
+        "contacts": ("contact_count", "name"),
+    }
 
     def base_queryset(self):
         return Customer.objects.annotate(
             contact_count=Count("contacts", filter=Q(contacts__archived=False), distinct=True),
             agreement_count=Count("agreements", distinct=True),
-        ).order_by("name", "pk")
+        )
 
 
 class CustomerDetailView(TenantViewMixin, DetailView):
@@ -252,13 +260,13 @@ class CustomerDeleteView(DeleteView):
 # Contacts (inline on the customer page; HTMX swaps a row or the section)
 
 
-def _contact_row(request, contact, status=200):
-    return render(
-        request,
-        "agreements/catalog/_contact_row.html",
-        {"contact": contact, "can_write": request.membership.has_role(Role.MANAGER)},
-        status=status,
-    )
+def _contact_row(request, contact, status=200, warning=""):
+    context = {
+        "contact": contact,
+        "can_write": request.membership.has_role(Role.MANAGER),
+        "warning": warning,
+    }
+    return render(request, "agreements/catalog/_contact_row.html", context, status=status)
 
 
 def _customer_page(request, customer):
@@ -287,8 +295,11 @@ class ContactCreateView(TenantViewMixin, View):
             if request.htmx:
                 context = contacts_context(request, customer)
                 context["status_message"] = message
+                context["warning_message"] = form.warning
                 return render(request, "agreements/catalog/_contacts.html", context)
             messages.success(request, message)
+            if form.warning:
+                messages.warning(request, form.warning)
             return redirect(_customer_page(request, customer) + "#contacts")
         if request.htmx:
             return render(
@@ -347,8 +358,10 @@ class ContactEditView(TenantViewMixin, View):
             return self.show(request, contact, form, status=400)
         contact = form.save()
         if request.htmx:
-            return _contact_row(request, contact)
+            return _contact_row(request, contact, warning=form.warning)
         messages.success(request, _("Contact “%(name)s” was saved.") % {"name": contact.name})
+        if form.warning:
+            messages.warning(request, form.warning)
         return redirect(_customer_page(request, contact.customer) + f"#contact-{contact.pk}")
 
 
@@ -389,7 +402,7 @@ class ServiceListView(CatalogListView):
     def base_queryset(self):
         return Service.objects.annotate(
             agreement_count=Count("agreement_links__agreement", distinct=True)
-        ).order_by("name", "pk")
+        )
 
 
 class ServiceFormView(ModelFormPageView):
@@ -542,13 +555,16 @@ def calendar_preview(
 
 class CalendarListView(CatalogListView):
     template_name = "agreements/catalog/calendar_list.html"
+    sorts = {
+        **CatalogListView.sorts,
+        "time_zone": ("time_zone", "name"),
+        "country": ("country", "name"),
+    }
 
     def base_queryset(self):
-        return (
-            BusinessCalendar.objects.annotate(agreement_count=Count("agreements", distinct=True))
-            .prefetch_related("slots")
-            .order_by("name", "pk")
-        )
+        return BusinessCalendar.objects.annotate(
+            agreement_count=Count("agreements", distinct=True)
+        ).prefetch_related("slots")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

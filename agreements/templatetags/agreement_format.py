@@ -94,3 +94,15 @@ def unit_label(unit):
     from agreements.forms import METRIC_UNITS
 
     return str(dict(METRIC_UNITS).get(unit, unit))
+
+
+@register.filter
+def country_name(code):
+    """ "CN" -> "China" / "中国" (the page's language)."""
+    if not code:
+        return EMPTY
+    from django.utils.translation import get_language, to_locale
+
+    from agreements.forms_catalog import _country_names
+
+    return _country_names(to_locale(get_language() or "en")).get(code, code)

@@ -137,6 +137,9 @@ class MemberRemoveView(TenantPageMixin, View):
         return redirect(tenant_url(request, "tenancy:members"))
 
 
+NEW_TOKEN_SESSION_KEY = "tenancy.new_api_token"
+
+
 class TokensView(TenantPageMixin, ListView):
     read_role = write_role = Role.ADMIN
     model = ApiToken
@@ -154,6 +157,12 @@ class TokensView(TenantPageMixin, ListView):
             "form",
             TokenForm(tenant=self.request.tenant, initial={"membership": self.request.membership}),
         )
+        # A key just created is shown on the page the POST redirects to, once: it leaves the
+        # (server-side) session as it is read, so a reload shows it no more.
+        created = self.request.session.pop(NEW_TOKEN_SESSION_KEY, None)
+        if created and created.get("tenant") == self.request.tenant.pk:
+            context["new_token"] = ApiToken.objects.filter(pk=created["pk"]).first()
+            context["new_key"] = created["key"] if context["new_token"] else None
         return context
 
     def post(self, request):
@@ -164,12 +173,13 @@ class TokensView(TenantPageMixin, ListView):
         token, key = ApiToken.issue(
             form.cleaned_data["membership"], form.cleaned_data["name"], issued_by=request.user
         )
-        # Rendered, not redirected: the key is shown once and never stored in a session.
-        return self.render_to_response(
-            self.get_context_data(
-                new_token=token, new_key=key, form=TokenForm(tenant=request.tenant)
-            )
-        )
+        # Redirected after the POST, so a reload cannot create a second token.
+        request.session[NEW_TOKEN_SESSION_KEY] = {
+            "tenant": request.tenant.pk,
+            "pk": token.pk,
+            "key": key,
+        }
+        return redirect(tenant_url(request, "tenancy:tokens"))
 
 
 class TokenRevokeView(TenantPageMixin, View):

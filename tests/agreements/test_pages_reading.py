@@ -153,3 +153,28 @@ class TestCalendarEditor:
         assert all(len(code) == 2 for code in codes)
         assert ("CN", china) in options
         assert not any(re.search(r"\([A-Z]{2,3}\)", name) for _code, name in options)
+
+
+class TestAdminAndLogin:
+    def test_a_token_post_redirects_and_a_reload_creates_no_second_token(
+        self, client, admin_a, manager_a
+    ):
+        from slaweb.tenancy.models import ApiToken
+
+        client.force_login(admin_a.user)
+        tokens = reverse("tenancy:tokens", args=["alpha"])
+        response = client.post(tokens, {"name": "ticket sync", "membership": manager_a.pk})
+        assert response.status_code == 302 and response["Location"] == tokens
+        page = client.get(tokens).content.decode()
+        key = re.search(r'<code class="secret" id="new-token">([^<]+)</code>', page).group(1)
+        assert 'data-copy="#new-token"' in page  # the copy button (static/js/slaweb.js)
+        assert "<script>" not in page and "onclick" not in page
+        reload = client.get(tokens).content.decode()
+        assert key not in reload
+        with tenant_context(admin_a.tenant_id):
+            assert ApiToken.objects.filter(name="ticket sync").count() == 1
+
+    def test_the_login_form_asks_for_the_email(self, client):
+        page = client.get(reverse("login")).content.decode()
+        assert re.search(r'<label for="id_username">Email:</label>', page)
+        assert "Username" not in page

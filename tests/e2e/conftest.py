@@ -49,6 +49,6 @@ def page(browser, live_server):
 
 def log_in(page, email, password):
     page.goto("/accounts/login/")
-    page.get_by_label("Username").fill(email)
+    page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()

@@ -231,6 +231,7 @@ class TestTokenAudit:
         response = client.post(
             reverse("tenancy:tokens", args=["alpha"]),
             {"name": "ticket sync", "membership": manager_a.pk},
+            follow=True,
         )
         key = response.context["new_key"]
         with tenant_context(admin_a.tenant_id):

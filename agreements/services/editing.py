@@ -8,9 +8,11 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from slaweb.tenancy.context import current_tenant_id
+from slaweb.tenancy.models import Tenant
 
 from ..choices import TICKET_KINDS, AgreementStatus, ExclusionKind, TierCode
 from ..models import (
@@ -185,17 +187,15 @@ def create_agreement(
     _validate(agreement)
     agreement.save()
     _set_services(agreement, services)
-    _sync_tiers(agreement, default_tiers(always_calendar()) if tiers is None else tiers)
+    # Default texts are written in the tenant's language, whoever's page created the draft.
+    with translation.override(Tenant.objects.get(pk=agreement.tenant_id).language):
+        if tiers is None:
+            tiers = default_tiers(always_calendar())
+        if exclusions is None:
+            exclusions = default_exclusions(agreement.maintenance_notice_hours)
+    _sync_tiers(agreement, tiers)
     _sync_metrics(agreement, metrics or [])
-    _sync_simple(
-        agreement,
-        ExclusionRule,
-        "exclusions",
-        EXCLUSION_FIELDS,
-        default_exclusions(agreement.maintenance_notice_hours)
-        if exclusions is None
-        else exclusions,
-    )
+    _sync_simple(agreement, ExclusionRule, "exclusions", EXCLUSION_FIELDS, exclusions)
     _sync_simple(agreement, ReportRecipient, "recipients", RECIPIENT_FIELDS, recipients or [])
     return agreement
 

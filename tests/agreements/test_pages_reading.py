@@ -15,6 +15,7 @@ from slaweb.tenancy.context import tenant_context
 from tests.factories.agreements import (
     AgreementFactory,
     BusinessCalendarFactory,
+    CustomerFactory,
     MetricDefinitionFactory,
     PriorityTierFactory,
 )
@@ -178,3 +179,45 @@ class TestAdminAndLogin:
         page = client.get(reverse("login")).content.decode()
         assert re.search(r'<label for="id_username">Email:</label>', page)
         assert "Username" not in page
+
+
+class TestChinese:
+    def test_labels_end_with_a_full_width_colon(self, client, manager, tenant_a):
+        client.cookies["django_language"] = "zh-hans"
+        agreement = AgreementFactory(tenant=tenant_a)
+        page = manager.get(url("edit", agreement.pk)).content.decode()
+        labels = re.findall(r"<label[^>]*>([^<]+)</label>", page)
+        assert labels
+        assert not [label for label in labels if label.rstrip().endswith(":")]
+        assert any(label.rstrip().endswith("：") for label in labels)
+
+    def test_default_tiers_units_and_badges_in_chinese(self, client, manager, tenant_a):
+        client.cookies["django_language"] = "zh-hans"
+        agreement = AgreementFactory(tenant=tenant_a)
+        PriorityTierFactory(
+            agreement=agreement,
+            code="P1",
+            name="Urgent",
+            response_minutes=15,
+            resolution_minutes=150,
+        )
+        page = manager.get(url("detail", agreement.pk)).content.decode()
+        assert "15 分钟" in page and "2 小时 30 分钟" in page
+        assert 'class="badge status-draft">草稿' in page
+
+    def test_default_tiers_and_exclusions_are_written_in_the_tenants_language(
+        self, manager, tenant_a
+    ):
+        from agreements import services
+
+        tenant_a.language = "zh-hans"
+        tenant_a.save()
+        with tenant_context(tenant_a), translation.override("en"):
+            customer = CustomerFactory(tenant=tenant_a)
+            agreement = services.create_agreement(
+                title="T", reference="SLA-ZH", customer=customer, effective_from=dt.date(2026, 1, 1)
+            )
+            names = list(agreement.tiers.order_by("order").values_list("name", flat=True))
+            exclusions = set(agreement.exclusions.values_list("description", flat=True))
+        assert names == ["紧急", "高", "中", "低"]
+        assert "不可抗力事件。" in exclusions

@@ -15,6 +15,18 @@ pytestmark = pytest.mark.django_db
 class TestSuppressionPagesIsolation(PageIsolationTests):
     factory = SuppressionFactory
     post_url_names = ["mail:suppression-remove"]
+    list_url_names = ["mail:outbox"]
+
+    def marker(self, obj):
+        return obj.address
+
+
+class TestOutboxListIsolation(PageIsolationTests):
+    factory = OutboxMessageFactory
+    list_url_names = ["mail:outbox"]
+
+    def marker(self, obj):
+        return obj.to_address
 
 
 def outbox_url(slug="alpha"):

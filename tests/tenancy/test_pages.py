@@ -19,6 +19,10 @@ class TestMembershipPagesIsolation(PageIsolationTests):
 class TestInvitationPagesIsolation(PageIsolationTests):
     factory = MemberInvitationFactory
     post_url_names = ["tenancy:invitation-revoke"]
+    list_url_names = ["tenancy:members"]  # the pending invitations
+
+    def marker(self, obj):
+        return obj.email
 
 
 class TestTokenPagesIsolation(PageIsolationTests):

@@ -23,6 +23,7 @@ class Trigger(models.TextChoices):
     MONTHLY = "monthly", _("monthly, about the previous month")
     QUARTERLY = "quarterly", _("quarterly, about the previous quarter")
     ONCE = "once", _("once, now")
+    TICKET = "ticket", _("after a ticket is resolved")
 
 
 class InvitationStatus(models.TextChoices):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from agreements.choices import TicketKind, TierCode
 from agreements.models import Agreement, Contact, Customer
 from slaweb.tenancy.forms import TenantModelForm
 
@@ -32,6 +33,9 @@ CAMPAIGN_FIELDS = [
     "anonymous",
     "min_n",
     "fatigue_days",
+    "ticket_kinds",
+    "ticket_tiers",
+    "sampling_percent",
     "active",
 ]
 
@@ -138,6 +142,20 @@ class AddDimensionForm(forms.Form):
 
 
 class CampaignForm(TenantModelForm):
+    ticket_kinds = forms.MultipleChoiceField(
+        label=_("Ticket kinds"),
+        choices=TicketKind.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("After a ticket is resolved: the kinds that count (none ticked: all)."),
+    )
+    ticket_tiers = forms.MultipleChoiceField(
+        label=_("Priority tiers"),
+        choices=TierCode.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("After a ticket is resolved: the tiers that count (none ticked: all)."),
+    )
     recipients = forms.ModelMultipleChoiceField(
         label=_("Recipients"),
         queryset=Contact.objects.none(),

@@ -254,6 +254,24 @@ class Campaign(TenantOwned):
         default=5,
         validators=[MinValueValidator(1), MaxValueValidator(28)],
     )
+    ticket_kinds = models.JSONField(
+        _("ticket kinds"),
+        default=list,
+        blank=True,
+        help_text=_("After a ticket is resolved: the kinds that count (empty: all)."),
+    )
+    ticket_tiers = models.JSONField(
+        _("priority tiers"),
+        default=list,
+        blank=True,
+        help_text=_("After a ticket is resolved: the tiers that count, e.g. P1 (empty: all)."),
+    )
+    sampling_percent = models.PositiveSmallIntegerField(
+        _("sampling rate (%)"),
+        default=100,
+        validators=[MaxValueValidator(100)],
+        help_text=_("After a ticket is resolved: the share of tickets that trigger a survey."),
+    )
     active = models.BooleanField(_("active"), default=True)
     next_run_at = models.DateTimeField(_("next run"), null=True, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -285,6 +303,12 @@ class Campaign(TenantOwned):
             self.agreement = None
         if self.scope == Scope.AGREEMENT and self.agreement_id:
             self.customer = self.agreement.customer
+        if self.trigger == Trigger.TICKET and self.scope != Scope.AGREEMENT:
+            raise ValidationError(
+                {"trigger": _("Surveys after resolved tickets belong to an agreement.")}
+            )
+        if not isinstance(self.ticket_kinds, list) or not isinstance(self.ticket_tiers, list):
+            raise ValidationError({"ticket_kinds": _("Give a list.")})
 
     @property
     def target_customer(self):
@@ -334,6 +358,9 @@ class Round(TenantOwned):
     )
     period_start = models.DateField(_("period from"))
     period_end = models.DateField(_("period to"))
+    ticket_ref = models.CharField(
+        _("ticket"), max_length=100, blank=True, default="", help_text=_("External id")
+    )
     opens_at = models.DateTimeField(_("opens"))
     closes_at = models.DateTimeField(_("closes"))
     created_at = models.DateTimeField(auto_now_add=True)
@@ -342,7 +369,7 @@ class Round(TenantOwned):
         ordering = ["-period_start", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["tenant", "campaign", "period_start", "period_end"],
+                fields=["tenant", "campaign", "period_start", "period_end", "ticket_ref"],
                 name="round_unique_period",
             )
         ]

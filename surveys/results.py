@@ -14,7 +14,7 @@ import io
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Avg, Count, Max, Min, Q, QuerySet
@@ -408,25 +408,33 @@ def to_csv(results: Results, title: str) -> str:
 
 
 def push_satisfaction_samples(round_id: int) -> int:
-    """Store the round's period overall satisfaction for each satisfaction metric of the
-    agreement (metrics reads it; metrics cannot import surveys). Returns samples stored."""
+    """Store the overall satisfaction of each satisfaction metric's period that the round
+    falls in, for every satisfaction_score metric of the agreement (metrics cannot import
+    surveys, so surveys pushes: metrics.services.ingest.upsert_samples). Returns how many
+    metrics got a sample. Runs in the tenant's context (a TenantTask)."""
+    from agreements.choices import MetricKind
+    from agreements.models import MetricDefinition
+    from metrics.periods import period_end, period_start
+    from metrics.services.ingest import upsert_samples
+
     round_ = Round.objects.select_related("campaign__agreement").filter(pk=round_id).first()
     if round_ is None or round_.campaign.agreement_id is None:
         return 0
-    try:
-        from metrics.services import upsert_samples  # provided by the compliance engine
-    except ImportError:
-        return 0
     agreement = round_.campaign.agreement
-    results = for_agreement(agreement, round_.period_start, round_.period_end)
-    if results.overall.value is None:
-        return 0
-    return upsert_samples(
-        agreement=agreement,
-        kind="satisfaction_score",
-        period_start=round_.period_start,
-        period_end=round_.period_end,
-        value=results.overall.value,
-        n=results.overall.n,
-        source=f"surveys:{agreement.family}:{round_.period_start}:{round_.period_end}",
+    stored = 0
+    metrics = MetricDefinition.objects.filter(
+        agreement=agreement, kind=MetricKind.SATISFACTION_SCORE
     )
+    for metric in metrics:
+        start = period_start(round_.period_start, metric.period)
+        end = period_end(start, metric.period) - timedelta(days=1)
+        figures = for_agreement(agreement, start, end)
+        if figures.overall.value is None:
+            continue
+        result = upsert_samples(
+            metric,
+            [{"period_start": start, "value": figures.overall.value, "n": figures.overall.n}],
+            source="survey",
+        )
+        stored += int(result.committed)
+    return stored

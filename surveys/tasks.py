@@ -39,3 +39,8 @@ def refresh_satisfaction_samples(tenant_id: int, round_id: int) -> int:
     from .results import push_satisfaction_samples
 
     return push_satisfaction_samples(round_id)  # a round deleted meanwhile: nothing to do
+
+
+@shared_task(base=TenantTask, name="surveys.invite_after_tickets")
+def invite_after_tickets(tenant_id: int, ticket_ids: list[int]) -> int:
+    return services.invite_after_tickets(ticket_ids)

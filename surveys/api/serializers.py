@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from agreements.choices import TicketKind, TierCode
 from agreements.models import Contact
 from slaweb.tenancy.api.base import TenantScopedSerializer
 
@@ -58,6 +59,12 @@ class QuestionnaireSerializer(TenantScopedSerializer):
 
 
 class CampaignSerializer(TenantScopedSerializer):
+    ticket_kinds = serializers.ListField(
+        child=serializers.ChoiceField(choices=TicketKind.choices), required=False
+    )
+    ticket_tiers = serializers.ListField(
+        child=serializers.ChoiceField(choices=TierCode.choices), required=False
+    )
     recipients = serializers.PrimaryKeyRelatedField(
         many=True, queryset=Contact.objects.none(), required=False
     )

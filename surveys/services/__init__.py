@@ -4,6 +4,7 @@ from .campaigns import save_campaign  # noqa: F401
 from .dispatch import (  # noqa: F401
     claim_and_run_due,
     dispatch_due_campaigns,
+    invite_after_tickets,
     mark_bounced,
     next_run_after,
     opt_out,

@@ -259,3 +259,66 @@ def opt_out(invitation: Invitation) -> None:
     Contact.objects.filter(pk=invitation.contact_id).filter(
         ~Q(email_status=EmailStatus.BOUNCED)
     ).update(email_status=EmailStatus.OPTED_OUT)
+
+
+def invite_after_tickets(ticket_ids: list[int], now: datetime | None = None) -> int:
+    """ "How was this service": for resolved tickets of the open tenant, a round per ticket
+    and campaign (trigger "after a ticket is resolved", matching kinds and tiers, sampled
+    by a stable hash so a retry picks the same tickets); the fatigue rule applies."""
+    from metrics.models import Ticket
+
+    now = now or timezone.now()
+    tickets = list(
+        Ticket.objects.filter(pk__in=ticket_ids, resolved_at__isnull=False).values(
+            "family", "kind", "tier_code", "external_id", "resolved_at"
+        )
+    )
+    if not tickets:
+        return 0
+    campaigns = list(
+        Campaign.objects.filter(
+            active=True,
+            trigger=Trigger.TICKET,
+            agreement__family__in={t["family"] for t in tickets},
+        ).select_related("agreement__default_calendar", "customer", "questionnaire")
+    )
+    created = 0
+    for campaign in campaigns:
+        for ticket in tickets:
+            if _ticket_counts(campaign, ticket):
+                created += _ticket_round(campaign, ticket, now)
+    return created
+
+
+def _ticket_counts(campaign: Campaign, ticket: dict) -> bool:
+    import hashlib
+
+    if ticket["family"] != campaign.agreement.family:
+        return False
+    if campaign.ticket_kinds and ticket["kind"] not in campaign.ticket_kinds:
+        return False
+    if campaign.ticket_tiers and ticket["tier_code"] not in campaign.ticket_tiers:
+        return False
+    draw = hashlib.sha256(f"{campaign.pk}:{ticket['external_id']}".encode()).digest()
+    return int.from_bytes(draw[:4], "big") % 100 < campaign.sampling_percent
+
+
+def _ticket_round(campaign: Campaign, ticket: dict, now: datetime) -> int:
+    day = ticket["resolved_at"].astimezone(tenant_zone(Tenant.objects.get(pk=campaign.tenant_id)))
+    with transaction.atomic():
+        round_, created = Round.objects.get_or_create(
+            campaign=campaign,
+            period_start=day.date(),
+            period_end=day.date(),
+            ticket_ref=ticket["external_id"][:100],
+            defaults={
+                "questionnaire": campaign.questionnaire,
+                "opens_at": now,
+                "closes_at": add_working_days(
+                    campaign.calendar(), now, campaign.answer_window_days
+                ),
+            },
+        )
+        if created:
+            _invite(campaign, round_, now)
+    return int(created)

@@ -31,6 +31,8 @@ def next_run_after(campaign, after: datetime) -> datetime | None:
     """The first run strictly after `after` (a one-off runs at once)."""
     if campaign.trigger == Trigger.ONCE:
         return after
+    if campaign.trigger == Trigger.TICKET:
+        return None  # runs when a ticket is resolved, not on a schedule
     zone = _zone(campaign)
     local = after.astimezone(zone)
     month = date(local.year, local.month, 1)

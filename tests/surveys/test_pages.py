@@ -182,6 +182,7 @@ def test_campaign_create_with_recipients(client, manager_a, tenant_a, campaign):
             "fatigue_days": "25",
             "active": "on",
             "recipients": [contact.pk],
+            "sampling_percent": "100",
         },
     )
     assert page.status_code == 302, page.content.decode()[:2000]

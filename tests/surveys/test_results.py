@@ -170,3 +170,48 @@ def test_trend_and_csv(tenant_a, campaign):
         ]
         text = results.to_csv(results.for_campaign(campaign), "campaign")
     assert "overall_satisfaction,4.00,n,3,basis,overall_question" in text
+
+
+def test_the_periods_overall_satisfaction_becomes_a_sample_of_each_satisfaction_metric(tenant_a):
+    import datetime as dt
+
+    from metrics.models import Sample
+    from surveys import services
+    from surveys.models import Campaign
+    from tests.agreements.conftest import example_metrics, make_active
+
+    satisfaction = {
+        "name": "Monthly satisfaction",
+        "kind": "satisfaction_score",
+        "target": Decimal("4.5"),
+        "minimum_acceptable": Decimal("4"),
+    }
+    agreement = make_active(tenant_a, "SLA-SAT", metrics=[*example_metrics(), satisfaction])
+    with tenant_context(tenant_a):
+        campaign = services.save_campaign(
+            Campaign(
+                name="Sat",
+                scope="agreement",
+                agreement=agreement,
+                questionnaire=services.create_default_questionnaire(tenant_a),
+            )
+        )
+        round_ = RoundFactory(
+            tenant=tenant_a,
+            campaign=campaign,
+            period_start=dt.date(2026, 5, 1),
+            period_end=dt.date(2026, 5, 31),
+        )
+    _answer(tenant_a, round_, {"overall": 5})
+    _answer(tenant_a, round_, {"overall": 4})
+    with tenant_context(tenant_a):
+        assert results.push_satisfaction_samples(round_.pk) == 1
+        sample = Sample.objects.get()
+        assert sample.metric_name == "Monthly satisfaction"
+        assert sample.period_start == dt.date(2026, 5, 1)
+        assert sample.value == Decimal("4.5") and sample.weight == 2
+    _answer(tenant_a, round_, {"overall": 3})
+    with tenant_context(tenant_a):
+        results.push_satisfaction_samples(round_.pk)
+        sample = Sample.objects.get()  # replaced, not added
+        assert sample.value == Decimal("4") and sample.weight == 3

@@ -1,11 +1,12 @@
 """Reactions to the outbox's signals: a contact whose address bounced or opted out is
-marked, so pages show why they get no mail. Receivers run in the tenant's scope and
-transaction (the outbox sends the signals there)."""
+marked, so pages show why they get no mail, and unmarked when an admin lets the address
+receive mail again. Receivers run in the tenant's scope and transaction (the outbox sends
+the signals there)."""
 
 from __future__ import annotations
 
 from slaweb.mail.choices import SuppressionReason
-from slaweb.mail.signals import address_suppressed, message_bounced
+from slaweb.mail.signals import address_suppressed, address_unsuppressed, message_bounced
 
 from .choices import EmailStatus
 from .models import Contact
@@ -30,6 +31,11 @@ def on_suppressed(sender, address="", reason="", **kwargs):
         mark_contacts(address, EmailStatus.OPTED_OUT)
 
 
+def on_unsuppressed(sender, address="", **kwargs):
+    mark_contacts(address, EmailStatus.OK)
+
+
 def connect() -> None:
     message_bounced.connect(on_bounce, dispatch_uid="agreements-contact-bounced")
     address_suppressed.connect(on_suppressed, dispatch_uid="agreements-contact-suppressed")
+    address_unsuppressed.connect(on_unsuppressed, dispatch_uid="agreements-contact-unsuppressed")

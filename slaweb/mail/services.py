@@ -78,7 +78,12 @@ def suppress(address: str, reason: str) -> Suppression:
 
 
 def unsuppress(address: str) -> bool:
-    deleted, _ = Suppression.objects.filter(address=normalise(address)).delete()
+    address = normalise(address)
+    deleted, _ = Suppression.objects.filter(address=address).delete()
+    if deleted:
+        signals.address_unsuppressed.send(
+            Suppression, tenant_id=current_tenant_id(), address=address
+        )
     return bool(deleted)
 
 

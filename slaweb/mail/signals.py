@@ -8,3 +8,6 @@ message_bounced = Signal()
 
 # Sent when an address is suppressed for any reason. kwargs: tenant_id, address, reason.
 address_suppressed = Signal()
+
+# Sent when an admin lets a suppressed address receive mail again. kwargs: tenant_id, address.
+address_unsuppressed = Signal()

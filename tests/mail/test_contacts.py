@@ -38,3 +38,13 @@ def test_an_opt_out_marks_the_contacts_opted_out(tenant_a):
     with tenant_context(tenant_a):
         services.suppress("OPS@customer.example", SuppressionReason.OPTED_OUT)
     assert status(contact) == EmailStatus.OPTED_OUT
+
+
+@pytest.mark.django_db
+def test_mailing_an_address_again_marks_its_contacts_ok(tenant_a):
+    contact = ContactFactory(tenant=tenant_a, email="ops@customer.example")
+    with tenant_context(tenant_a):
+        services.suppress("ops@customer.example", SuppressionReason.BOUNCED)
+        Contact.objects.filter(pk=contact.pk).update(email_status=EmailStatus.BOUNCED)
+        assert services.unsuppress("OPS@customer.example")
+    assert status(contact) == EmailStatus.OK

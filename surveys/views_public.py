@@ -14,15 +14,11 @@ from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from slaweb.ratelimit import rate_limit
 from slaweb.tenancy.context import tenant_context
 from slaweb.tenancy.models import Tenant
 
 from . import services
-
-try:
-    from slaweb.ratelimit import rate_limit
-except ImportError:  # not committed yet by its helper: the same decorator, simpler
-    from .ratelimit_fallback import rate_limit
 from .choices import LIKERT_LABELS, LIKERT_POINTS
 from .forms import AnswerForm
 from .services.dispatch import period_label, subject_of

@@ -221,6 +221,22 @@ class TestCampaignPages(PageIsolationTests):
     factory = CampaignFactory
     url_names = ["surveys:campaign-detail", "surveys:campaign-edit", "surveys:campaign-results"]
     post_url_names = ["surveys:campaign-detail", "surveys:campaign-edit"]
+    list_url_names = ["surveys:campaign-list"]
+    covers = ["surveys:home"]  # test_the_surveys_home_is_the_campaign_list
+
+    def marker(self, obj):
+        return obj.name
+
+    def test_the_surveys_home_is_the_campaign_list(self, browser, tenant_a, tenant_b):
+        home = browser.get(reverse("surveys:home", args=[tenant_a.slug]))
+        assert home.status_code == 302 and home["Location"].endswith("/surveys/campaigns/")
+        assert browser.get(reverse("surveys:home", args=[tenant_b.slug])).status_code == 404
+
+
+class TestAgreementResultsPage(PageIsolationTests):
+    from tests.factories.agreements import AgreementFactory as factory  # noqa: N813
+
+    url_names = ["surveys:agreement-results"]
 
 
 class TestRoundPages(PageIsolationTests):
@@ -238,12 +254,21 @@ class TestFollowUpPages(PageIsolationTests):
     factory = FollowUpFactory
     url_names = ["surveys:followup-detail"]
     post_url_names = ["surveys:followup-detail"]
+    list_url_names = ["surveys:followup-list"]
+
+    def marker(self, obj):
+        return obj.campaign.name
 
 
 class TestQuestionnairePages(PageIsolationTests):
     factory = QuestionnaireFactory
     url_names = ["surveys:questionnaire-detail"]
     post_url_names = ["surveys:questionnaire-detail"]
+    # the create form offers the tenant's questionnaires as choices
+    list_url_names = ["surveys:questionnaire-list", "surveys:campaign-create"]
+
+    def marker(self, obj):
+        return obj.name
 
 
 class TestQuestionPages(PageIsolationTests):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from django_scopes.forms import SafeModelChoiceField
@@ -39,6 +41,10 @@ class NoSilentCutMixin:
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             field.widget.attrs.pop("maxlength", None)
+        # Stored decimals show as people write them: 99.5, not 99.5000.
+        for name, value in list(self.initial.items()):
+            if isinstance(value, Decimal) and value == value:
+                self.initial[name] = format(value.normalize(), "f")
 
 
 class LockVersionMixin(forms.Form):
@@ -51,7 +57,7 @@ class LockVersionMixin(forms.Form):
 
 class AgreementForm(NoSilentCutMixin, LockVersionMixin, forms.ModelForm):
     services = forms.ModelMultipleChoiceField(
-        label=_("services"),
+        label=_("Services"),
         queryset=Service.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -154,7 +160,7 @@ class TierForm(PartForm):
 
 class MetricForm(PartForm):
     tiers = forms.ModelMultipleChoiceField(
-        label=_("priority tiers"),
+        label=_("Priority tiers"),
         queryset=PriorityTier.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,

@@ -221,3 +221,18 @@ class TestChinese:
             exclusions = set(agreement.exclusions.values_list("description", flat=True))
         assert names == ["紧急", "高", "中", "低"]
         assert "不可抗力事件。" in exclusions
+
+
+class TestPhoneHeader:
+    def test_the_menu_is_a_details_button_holding_the_main_nav(self, manager, tenant_a):
+        page = manager.get(url("list")).content.decode()
+        menu = re.search(
+            r'<details class="menu">\s*<summary>(.*?)</summary>(.*?)</details>\s*\n', page, re.S
+        )
+        assert menu and "Menu" in menu.group(1)
+        assert '<nav class="mainnav" aria-label="Main">' in menu.group(2)
+        css = open("static/css/slaweb.css").read()
+        # Wide screens show the menu's content as a row; phones get the button.
+        assert ".menu::details-content { content-visibility:visible; display:contents; }" in css
+        assert "@media (max-width: 900px)" in css
+        assert "<script>" not in page and " onclick=" not in page and " style=" not in page

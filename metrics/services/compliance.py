@@ -16,7 +16,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from agreements.choices import AgreementKind, CustomerKind, MetricKind
+from agreements.choices import TIME_KINDS, AgreementKind, CustomerKind, MetricKind
 from metrics.business_time import elapsed, merge_pauses
 
 from .. import compliance as rules
@@ -26,7 +26,7 @@ from ..periods import bounds, period_end, period_start
 from .terms import FamilyTerms, Version, load_terms
 
 CLAIM_TIMEOUT = dt.timedelta(minutes=10)
-BATCH = 50
+BATCH = 500
 MINUTE = dt.timedelta(minutes=1)
 
 
@@ -63,50 +63,68 @@ def claim(tenant_id: int, limit: int = BATCH) -> list[tuple[int, dt.datetime]]:
 
 
 def recompute_stale(tenant_id: int, now: dt.datetime | None = None) -> int:
-    """Recompute every stale result of the tenant (claimed batch by batch); then credits
-    and escalations of what changed. Returns the number of results recomputed."""
-    done = 0
+    """Recompute every stale result of the tenant (claimed batch by batch, each batch written
+    in one transaction); then credits and escalations of what changed, once per family.
+    Returns the number of results recomputed."""
+    done, follow, all_terms = 0, set(), {}
     while True:
         claimed = claim(tenant_id)
         if not claimed:
-            return done
-        ids = [pk for pk, _at in claimed]
-        rows = list(ComplianceResult.objects.filter(pk__in=ids).select_related("metric"))
-        terms = load_terms({r.family for r in rows})
-        claims = dict(claimed)
-        follow = set()
-        for row in rows:
-            if row.family in terms:
-                recompute_one(row, claims[row.pk], terms[row.family], now)
-                follow.add((row.family, row.metric_name, row.period_end))
-            done += 1
-        for family in {f for f, _n, _e in follow}:
-            months = {
-                period_start(e - dt.timedelta(days=1), "month")
-                for f, _n, e in follow
-                if f == family
-            }
-            update_credits(terms[family], months)
-            for name in {n for f, n, _e in follow if f == family}:
-                update_escalations(terms[family], name, now)
+            break
+        rows = list(ComplianceResult.objects.filter(pk__in=[pk for pk, _at in claimed]))
+        missing = {r.family for r in rows} - set(all_terms)
+        all_terms.update(load_terms(missing))
+        recompute_batch(rows, dict(claimed), all_terms, now)
+        follow |= {(r.family, r.metric_name, r.period_end) for r in rows if r.family in all_terms}
+        done += len(rows)
+    for family in {f for f, _n, _e in follow}:
+        months = {
+            period_start(e - dt.timedelta(days=1), "month") for f, _n, e in follow if f == family
+        }
+        update_credits(all_terms[family], months)
+        for name in {n for f, n, _e in follow if f == family}:
+            update_escalations(all_terms[family], name, now)
+    return done
 
 
 # ---------------------------------------------------------------------------
-# One result
+# Results
 
 
 def recompute_one(
     row: ComplianceResult, claim_at: dt.datetime | None, terms: FamilyTerms, now=None
 ) -> None:
+    recompute_batch([row], {row.pk: claim_at}, {row.family: terms}, now)
+
+
+def recompute_batch(rows, claims: dict, terms: dict, now=None) -> None:
+    """Compute the rows (time metrics counted for all rows in one query) and write them in
+    one statement; a row whose data changed after its claim stays stale."""
     now = now or timezone.now()
-    start_at, end_at = bounds(row.period_start, row.period_kind, terms.tz)
-    version = terms.version_for_period(row.period_start, row.period_end)
-    metric = None
-    if version is not None:
-        metric = next((m for m in version.metrics if m.name == row.metric_name), None)
-    fields = {"is_open": end_at > now, "computed_at": now}
-    if metric is None or metric.period != row.period_kind:
+    plans = []
+    for row in rows:
+        t = terms.get(row.family)
+        version = t.version_for_period(row.period_start, row.period_end) if t else None
+        metric = None
+        if version is not None:
+            metric = next((m for m in version.metrics if m.name == row.metric_name), None)
+            if metric is not None and metric.period != row.period_kind:
+                metric = None
+        plans.append((row, t, version, metric))
+    counts = _time_counts(
+        [(row, t) for row, t, _v, m in plans if m is not None and m.kind in TIME_KINDS], now
+    )
+    written = [
+        compute_fields(row, t, version, metric, now, counts) for row, t, version, metric in plans
+    ]
+    _write(written, claims)
+
+
+def compute_fields(row, terms, version, metric, now, counts) -> dict:
+    fields = {"id": row.pk, "metric_id": row.metric_id, "agreement_id": row.agreement_id}
+    if metric is None:
         fields.update(
+            is_open=False,
             status=Status.NO_DATA,
             count_all=0,
             count_within_target=0,
@@ -116,19 +134,92 @@ def recompute_one(
             exclusions=[],
             details={"reason": "no version in force with this metric"},
         )
+        return fields
+    start_at, end_at = bounds(row.period_start, row.period_kind, terms.tz)
+    fields.update(metric_id=metric.pk, agreement_id=version.agreement.pk, is_open=end_at > now)
+    if metric.kind in TIME_KINDS:
+        fields.update(_time_metric(metric, counts.get(row.pk, (0, 0, 0, 0))))
     else:
-        fields.update(metric_id=metric.pk, agreement_id=version.agreement.pk)
         fields.update(measure(metric, version, terms, row.period_start, start_at, end_at, now))
+    return fields
+
+
+_COLUMNS = (
+    ("id", "bigint"),
+    ("metric_id", "bigint"),
+    ("agreement_id", "bigint"),
+    ("is_open", "boolean"),
+    ("status", "text"),
+    ("count_all", "integer"),
+    ("count_within_target", "integer"),
+    ("count_within_minimum", "integer"),
+    ("value", "numeric"),
+    ("compliance_rate", "numeric"),
+    ("exclusions", "text"),
+    ("details", "text"),
+    ("claim", "timestamptz"),
+)
+
+
+def _write(written: list[dict], claims: dict) -> None:
+    if not written:
+        return
+    for fields in written:
+        fields["claim"] = claims.get(fields["id"])
     table = ComplianceResult._meta.db_table
-    sets = ", ".join(f"{name} = %s" for name in fields)
-    values = [_db(v) for v in fields.values()]
+    arrays = [[_db(f[name]) for f in written] for name, _t in _COLUMNS]
+    unnest = ", ".join(f"%s::{t}[]" for _n, t in _COLUMNS)
+    names = ", ".join(n for n, _t in _COLUMNS)
+    sets = ", ".join(
+        f"{n} = u.{n}" + ("::jsonb" if n in ("exclusions", "details") else "")
+        for n, _t in _COLUMNS
+        if n not in ("id", "claim")
+    )
     with transaction.atomic(), connection.cursor() as cur:
         # Still stale when the data changed again after this claim (the marker cleared it).
         cur.execute(
-            f"UPDATE {table} SET {sets}, stale = claimed_at IS DISTINCT FROM %s, "
-            "claimed_at = NULL WHERE id = %s",
-            [*values, claim_at, row.pk],
+            f"""
+            UPDATE {table} AS r SET {sets}, computed_at = now(),
+                stale = r.claimed_at IS DISTINCT FROM u.claim, claimed_at = NULL
+            FROM unnest({unnest}) AS u({names})
+            WHERE r.id = u.id
+            """,
+            arrays,
         )
+
+
+def _time_counts(rows, now) -> dict:
+    """{result id: (all, within target, within minimum, running overdue)} in one query: clocks
+    counting in the period (stopped, or running past the minimum due time), matched across
+    versions by the metric's name."""
+    if not rows:
+        return {}
+    with connection.cursor() as cur:
+        cur.execute(
+            """
+            SELECT k.id, count(c.id),
+                   count(c.id) FILTER (WHERE c.state = 'within_target'),
+                   count(c.id) FILTER (WHERE c.state IN ('within_target', 'within_minimum')),
+                   count(c.id) FILTER (WHERE c.stopped_at IS NULL)
+            FROM unnest(%s::bigint[], %s::bigint[], %s::uuid[], %s::date[], %s::text[])
+                 AS k(id, tenant_id, family, period_start, name)
+            JOIN metrics_ticketclock c
+              ON c.tenant_id = k.tenant_id AND c.family = k.family
+             AND c.period_start = k.period_start
+             AND (c.stopped_at IS NOT NULL OR c.due_minimum_at <= %s)
+            JOIN agreements_metricdefinition m ON m.id = c.metric_id AND m.name = k.name
+            GROUP BY k.id
+            """,
+            [
+                [r.pk for r, _t in rows],
+                [r.tenant_id for r, _t in rows],
+                [r.family for r, _t in rows],
+                [r.period_start for r, _t in rows],
+                [r.metric_name for r, _t in rows],
+                now,
+            ],
+        )
+        return {row[0]: row[1:] for row in cur.fetchall()}
 
 
 def _db(value):
@@ -141,8 +232,6 @@ def _db(value):
 
 def measure(metric, version: Version, terms: FamilyTerms, period, start_at, end_at, now) -> dict:
     kind = metric.kind
-    if kind in (MetricKind.RESPONSE_TIME, MetricKind.RESOLUTION_TIME):
-        return _time_metric(metric, terms, period, now)
     if kind in (MetricKind.FIRST_CONTACT_RESOLUTION_RATE, MetricKind.RECURRENCE_COUNT):
         return _ticket_rate(metric, version, terms, start_at, end_at)
     if kind in (MetricKind.ON_TIME_DELIVERY_RATE, MetricKind.ACCURACY):
@@ -158,24 +247,8 @@ def _judge(metric, value) -> str:
     )
 
 
-def _time_metric(metric, terms, period, now) -> dict:
-    """Clocks counting in the period: stopped ones, and running ones past their minimum due
-    time (missed). Matched across versions by the metric's name."""
-    with connection.cursor() as cur:
-        cur.execute(
-            """
-            SELECT count(*),
-                   count(*) FILTER (WHERE c.state = 'within_target'),
-                   count(*) FILTER (WHERE c.state IN ('within_target', 'within_minimum')),
-                   count(*) FILTER (WHERE c.stopped_at IS NULL)
-            FROM metrics_ticketclock c
-            JOIN agreements_metricdefinition m ON m.id = c.metric_id
-            WHERE c.tenant_id = %s AND c.family = %s AND c.period_start = %s AND m.name = %s
-              AND (c.stopped_at IS NOT NULL OR c.due_minimum_at <= %s)
-            """,
-            [metric.tenant_id, terms.family, period, metric.name, now],
-        )
-        n, target, minimum, overdue = cur.fetchone()
+def _time_metric(metric, counted) -> dict:
+    n, target, minimum, overdue = counted
     counts = rules.TimeCounts(n, target, minimum)
     return {
         "count_all": n,

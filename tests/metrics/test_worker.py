@@ -42,11 +42,11 @@ def test_a_burst_marks_each_period_once_and_costs_one_recompute_per_period(
     # Response, Resolution, Availability in March: three rows, not one per record.
     assert stale.count() == 3
     calls = []
-    original = compliance.recompute_one
+    original = compliance.compute_fields
     monkeypatch.setattr(
         compliance,
-        "recompute_one",
-        lambda row, *a, **k: (calls.append(row.pk), original(row, *a, **k)),
+        "compute_fields",
+        lambda row, *a, **k: (calls.append(row.pk), original(row, *a, **k))[1],
     )
     assert compliance.recompute_stale(tenant_a.pk, now=cn(2026, 4, 2, 0, 0)) == 3
     assert len(calls) == 3 and not ComplianceResult.objects.filter(stale=True).exists()
@@ -132,11 +132,11 @@ def test_real_worker_recomputes_each_stale_period_once(tenant_a, worker, monkeyp
     from .conftest import make_active
 
     calls = []
-    original = compliance.recompute_one
+    original = compliance.compute_fields
     monkeypatch.setattr(
         compliance,
-        "recompute_one",
-        lambda row, *a, **k: (calls.append(row.metric_name), original(row, *a, **k)),
+        "compute_fields",
+        lambda row, *a, **k: (calls.append(row.metric_name), original(row, *a, **k))[1],
     )
     make_active(tenant_a)
     with tenant_context(tenant_a):

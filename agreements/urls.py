@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import views
+from . import views, views_workflow
 
 app_name = "agreements"
 
@@ -63,6 +63,17 @@ urlpatterns = [
     ),
     path("agreements/<int:pk>/submit/", views.SubmitView.as_view(), name="submit"),
     path("agreements/<int:pk>/approve/", views.ApproveView.as_view(), name="approve"),
+    path(
+        "agreements/<int:pk>/approval/",
+        views_workflow.RecordApprovalView.as_view(),
+        name="approval-record",
+    ),
+    path(
+        "agreements/<int:pk>/approval-link/",
+        views_workflow.RequestApprovalLinkView.as_view(),
+        name="approval-link-send",
+    ),
+    path("agreements/<int:pk>/send-back/", views_workflow.SendBackView.as_view(), name="send-back"),
     path("agreements/<int:pk>/activate/", views.ActivateView.as_view(), name="activate"),
     path("agreements/<int:pk>/new-version/", views.NewVersionView.as_view(), name="new-version"),
     path("agreements/<int:pk>/terminate/", views.TerminateView.as_view(), name="terminate"),

@@ -522,9 +522,26 @@ class ApproveSerializer(LockSerializer):
         max_length=200,
         help_text="Defaults to the user's name.",
     )
+    on_behalf_of = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        help_text="Customer side: the id of the customer's contact who approved "
+        "(default: the agreement's customer contact). You record it on their behalf.",
+    )
+    evidence = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=2000,
+        help_text="Customer side: the evidence of the contact's approval (required).",
+    )
 
 
 class TerminateSerializer(LockSerializer):
+    reason = serializers.CharField(max_length=2000)
+
+
+class SendBackSerializer(LockSerializer):
     reason = serializers.CharField(max_length=2000)
 
 

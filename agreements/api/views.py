@@ -43,6 +43,7 @@ from .serializers import (
     LockSerializer,
     MetricDefinitionSerializer,
     PriorityTierSerializer,
+    SendBackSerializer,
     ServiceSerializer,
     TerminateSerializer,
     api_errors,
@@ -200,6 +201,9 @@ class AgreementViewSet(DomainViewSet):
         body = body_serializer(data=request.data)
         body.is_valid(raise_exception=True)
         function(agreement, **body.validated_data, **extra)
+        return self._detail(request, agreement)
+
+    def _detail(self, request, agreement):
         fresh = selectors.agreement_detail(request.tenant).get(pk=agreement.pk)
         return Response(AgreementSerializer(fresh, context=self.get_serializer_context()).data)
 
@@ -224,7 +228,48 @@ class AgreementViewSet(DomainViewSet):
     )
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
-        return self._run(request, services.approve, ApproveSerializer, user=request.user)
+        agreement = self.get_object()
+        body = ApproveSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        contact_id = data.pop("on_behalf_of", None)
+        if contact_id is not None:
+            data["on_behalf_of"] = Contact.objects.filter(
+                tenant=request.tenant, customer_id=agreement.customer_id, pk=contact_id
+            ).first()
+            if data["on_behalf_of"] is None:
+                raise serializers.ValidationError(
+                    {"on_behalf_of": [_("Choose a contact of the agreement's customer.")]}
+                )
+        services.approve(agreement, user=request.user, **data)
+        return self._detail(request, agreement)
+
+    @extend_schema(
+        request=SendBackSerializer,
+        responses=lock_response,
+        summary="Send an agreement in review back to draft, with the reason",
+    )
+    @action(detail=True, methods=["post"], url_path="send-back")
+    def send_back(self, request, pk=None):
+        return self._run(request, services.send_back, SendBackSerializer)
+
+    @extend_schema(
+        request=None,
+        responses={
+            202: OpenApiResponse(description="The approval link email is queued"),
+            400: OpenApiResponse(description="Not in review, no customer contact, or approved"),
+        },
+        summary="Email the customer's contact the link to approve (once per review round)",
+    )
+    @action(detail=True, methods=["post"], url_path="request-approval")
+    def request_approval(self, request, pk=None):
+        agreement = self.get_object()
+        message = services.request_customer_approval(
+            agreement, base_url=request.build_absolute_uri("/")
+        )
+        return Response(
+            {"to": message.to_address, "status": message.status}, status=status.HTTP_202_ACCEPTED
+        )
 
     @extend_schema(
         request=LockSerializer, responses=lock_response, summary="Activate (needs both approvals)"

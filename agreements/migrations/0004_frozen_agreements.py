@@ -187,6 +187,8 @@ def restore_tier_links(cursor) -> int:
         cursor.execute(RESTORE_TIER_LINKS)
         restored += cursor.rowcount
     cursor.execute("SELECT set_config('app.tenant_id', '', true)")
+    # Check the deferred foreign keys now: no pending trigger events before the DDL that follows.
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     return restored
 
 

@@ -516,7 +516,17 @@ class ReportRecipient(AgreementPart):
 
 
 class AgreementApproval(TenantOwned):
-    """One side's approval of an agreement version (who and when)."""
+    """One side's approval of an agreement version (who, when, how).
+
+    The provider side is approved in the app by a member. The customer side is approved by
+    the customer's named contact through an emailed link (method "link"), or recorded by a
+    member on that contact's behalf with the evidence noted (method "on_behalf"). One user
+    never accounts for both sides (services.approve)."""
+
+    class Method(models.TextChoices):
+        IN_APP = "in_app", _("approved in the app")
+        LINK = "link", _("approved through the emailed link")
+        ON_BEHALF = "on_behalf", _("recorded on behalf of the contact")
 
     agreement = models.ForeignKey(
         Agreement, on_delete=models.CASCADE, related_name="approvals", verbose_name=_("agreement")
@@ -533,6 +543,26 @@ class AgreementApproval(TenantOwned):
     name = models.CharField(_("name of the approver"), max_length=200)
     at = models.DateTimeField(_("approved at"), default=timezone.now)
     comment = models.TextField(_("comment"), blank=True)
+    method = models.CharField(
+        _("how"), max_length=10, choices=Method.choices, default=Method.IN_APP
+    )
+    contact = models.ForeignKey(
+        Contact,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="approvals",
+        verbose_name=_("customer contact"),
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    evidence = models.TextField(_("evidence"), blank=True)
 
     class Meta:
         ordering = ["agreement_id", "side"]
@@ -546,3 +576,9 @@ class AgreementApproval(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.get_side_display()}: {self.name}"
+
+    def clean(self) -> None:
+        super().clean()
+        check_same_tenant(self, "agreement", "contact")
+        if self.method == self.Method.ON_BEHALF and not (self.evidence or "").strip():
+            raise ValidationError({"evidence": _("Note the evidence of the contact's approval.")})

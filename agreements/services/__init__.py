@@ -6,9 +6,16 @@ Pages and the API call these; neither writes agreements or their parts another w
   save_metric, delete_part, delete_agreement
 - workflow: submit / withdraw / send_back / approve / activate / terminate / expire / new_version,
   expire_due (the daily job)
+- approval_link: request_customer_approval (emails the customer contact a signed link),
+  approve_by_link, decline_by_link
 - calendars: save_calendar(calendar, slots=..., holidays=..., working_days=...)
 """
 
+from .approval_link import (
+    approve_by_link,
+    decline_by_link,
+    request_customer_approval,
+)
 from .base import FrozenError, atomic_service
 from .calendars import save_calendar
 from .editing import (
@@ -55,9 +62,11 @@ __all__ = [
     "activate",
     "always_calendar",
     "approve",
+    "approve_by_link",
     "atomic_service",
     "completeness_errors",
     "create_agreement",
+    "decline_by_link",
     "default_exclusions",
     "default_tiers",
     "delete_agreement",
@@ -65,6 +74,7 @@ __all__ = [
     "expire",
     "expire_due",
     "new_version",
+    "request_customer_approval",
     "save_calendar",
     "save_metric",
     "save_part",

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -15,6 +16,7 @@ from ..diff import build_snapshot
 from ..models import (
     Agreement,
     AgreementApproval,
+    Contact,
     MetricTier,
 )
 from .base import atomic_service
@@ -131,8 +133,16 @@ def approve(
     name: str = "",
     comment: str = "",
     lock_version: int | None = None,
+    on_behalf_of: Contact | None = None,
+    evidence: str = "",
+    via_link: bool = False,
 ) -> AgreementApproval:
-    """Record one side's approval (who, when) of an agreement in review."""
+    """Record one side's approval (who, when, how) of an agreement in review.
+
+    A member approves the provider side as themselves. The customer side is approved by the
+    agreement's customer contact through the emailed link (`via_link`), or recorded by a
+    member on behalf of a customer contact with the evidence noted. One user never accounts
+    for both sides. Without a user (seeds, imports) the name is required."""
     if side not in Side.values:
         raise ValidationError({"side": _("Side must be provider or customer.")})
     fresh = _transition(agreement, lock_version, [AgreementStatus.IN_REVIEW], _("approve"))
@@ -144,25 +154,53 @@ def approve(
                 % {
                     "side": Side(side).label,
                     "name": previous.name,
-                    "at": f"{previous.at:%Y-%m-%d %H:%M}",
+                    "at": _local(previous.at),
                 }
             }
         )
-    if not name and user is not None:
-        name = user.get_full_name() or user.email or user.get_username()
-    if not name:
-        raise ValidationError({"name": _("Name the person who approves.")})
+    if user is not None:
+        other = fresh.approvals.filter(Q(approved_by=user) | Q(recorded_by=user)).first()
+        if other is not None:
+            raise ValidationError(
+                {
+                    "side": _(
+                        "You already accounted for the %(side)s side; the other side must be "
+                        "approved by someone else."
+                    )
+                    % {"side": other.get_side_display()}
+                },
+                code="same_user",
+            )
     approval = AgreementApproval(
-        tenant_id=fresh.tenant_id,
-        agreement=fresh,
-        side=side,
-        approved_by=user,
-        name=name,
-        comment=comment,
+        tenant_id=fresh.tenant_id, agreement=fresh, side=side, comment=comment.strip()
     )
+    if via_link:
+        approval.method = AgreementApproval.Method.LINK
+        approval.contact = fresh.customer_contact
+        approval.name = fresh.customer_contact.name
+    elif user is not None and side == Side.CUSTOMER:
+        contact = on_behalf_of or fresh.customer_contact
+        if contact is None or contact.customer_id != fresh.customer_id:
+            raise ValidationError(
+                {"on_behalf_of": _("Choose the customer's contact who approved.")}
+            )
+        approval.method = AgreementApproval.Method.ON_BEHALF
+        approval.contact, approval.name = contact, contact.name
+        approval.recorded_by, approval.evidence = user, evidence.strip()
+    else:
+        approval.approved_by = approval.recorded_by = user
+        if not name and user is not None:
+            name = user.get_full_name() or user.email or user.get_username()
+        if not name:
+            raise ValidationError({"name": _("Name the person who approves.")})
+        approval.name = name
     _validate(approval)
     approval.save()
     return approval
+
+
+def _local(moment) -> str:
+    return f"{timezone.localtime(moment):%Y-%m-%d %H:%M %Z}"
 
 
 @atomic_service

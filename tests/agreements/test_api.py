@@ -12,8 +12,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from agreements.choices import AgreementStatus
-from agreements.models import Agreement, CalendarSlot, Service
+from agreements.models import Agreement, CalendarSlot, Customer, Service
 from slaweb.tenancy.context import tenant_context
+from tests.conftest import api_client_for
+from tests.factories import MembershipFactory
 from tests.factories.agreements import (
     AgreementFactory,
     AgreementServiceFactory,
@@ -481,7 +483,19 @@ class TestAgreementAPI:
         assert refused.status_code == 400 and "Both sides must approve" in str(refused.json())
         assert act("approve", {"side": "provider", "comment": "ok"}).status_code == 200
         assert act("approve", {"side": "nobody"}).status_code == 400
-        approved = act("approve", {"side": "customer", "name": "Li Lei"}).json()
+        # One user never approves both sides: another manager records the customer's
+        # approval on the contact's behalf, with the evidence.
+        same_user = act("approve", {"side": "customer", "evidence": "Signed copy"})
+        assert same_user.status_code == 400 and "someone else" in str(same_user.json())
+        with tenant_context(tenant_a):
+            customer = Customer.objects.get(pk=created["customer"])
+            contact = ContactFactory(tenant=tenant_a, customer=customer, name="Li Lei")
+        colleague = api_client_for(MembershipFactory(tenant=tenant_a, role="manager"))
+        approved = colleague.post(
+            url("agreement-approve", pk),
+            {"side": "customer", "on_behalf_of": contact.pk, "evidence": "Signed copy by email"},
+            format="json",
+        ).json()
         assert {a["side"]: a["name"] for a in approved["approvals"]} == {
             "provider": "manager@alpha.example",
             "customer": "Li Lei",

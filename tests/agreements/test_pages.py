@@ -12,6 +12,7 @@ from django.urls import reverse
 from agreements.choices import AgreementStatus
 from agreements.models import Agreement, ExclusionRule, MetricDefinition, PriorityTier
 from slaweb.tenancy.context import tenant_context
+from tests.factories import MembershipFactory
 from tests.factories.agreements import (
     AgreementFactory,
     AgreementServiceFactory,
@@ -451,7 +452,13 @@ class TestWorkflow:
         page = manager.post(url("activate", agreement.pk), follow=True).content.decode()
         assert "Both sides must approve" in page
         manager.post(url("approve", agreement.pk), {"side": "provider", "comment": "ok"})
-        manager.post(url("approve", agreement.pk), {"side": "customer", "name": "Li Lei"})
+        # One user never approves both sides: a colleague records the customer's approval.
+        contact = ContactFactory(tenant=tenant_a, customer=agreement.customer, name="Li Lei")
+        manager.force_login(MembershipFactory(tenant=tenant_a, role="manager").user)
+        manager.post(
+            url("approval-record", agreement.pk),
+            {"side": "customer", "on_behalf_of": contact.pk, "evidence": "Signed copy"},
+        )
         manager.post(url("activate", agreement.pk))
         assert read(agreement).status == AgreementStatus.ACTIVE
 

@@ -52,4 +52,5 @@ urlpatterns = [
     path("api/v1/", include((api_patterns, "api"))),
     path("t/<slug:tenant_slug>/", include(tenant_patterns)),
     path("", include("surveys.urls_public")),
+    path("", include("agreements.urls_public")),
 ]

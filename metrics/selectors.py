@@ -101,3 +101,27 @@ def error_budget(result: ComplianceResult, now: dt.datetime | None = None) -> Er
     else:
         projected_status = Status.NO_DATA
     return ErrorBudget(result, rules.misses_allowed(counts, goal), running, projected_status)
+
+
+def latest_period_health(families) -> dict:
+    """{family: {"period": date, "met": n, "warning": n, "breached": n, "no_data": n}} for the
+    latest monthly period with results of each family (the agreement list): one query."""
+    from django.db.models import Count, Max, OuterRef, Q, Subquery
+
+    latest = (
+        ComplianceResult.objects.filter(family=OuterRef("family"), period_kind="month")
+        .order_by()
+        .values("family")
+        .annotate(last=Max("period_start"))
+        .values("last")
+    )
+    rows = (
+        ComplianceResult.objects.filter(family__in=list(families), period_kind="month")
+        .filter(period_start=Subquery(latest))
+        .values("family", "period_start")
+        .annotate(**{s: Count("id", filter=Q(status=s)) for s in Status.values})
+    )
+    return {
+        row["family"]: {"period": row["period_start"], **{s: row[s] for s in Status.values}}
+        for row in rows
+    }

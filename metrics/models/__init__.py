@@ -6,6 +6,7 @@ Metric definitions are contract terms and live in agreements (agreements.models.
 from .clocks import ClockWarning, TicketClock
 from .records import Delivery, Outage, Sample, Ticket
 from .results import ComplianceResult, CreditResult, ImprovementAction
+from .surfaces import ImportJob, ImportMapping, WebhookEvent, WebhookSecret  # noqa: F401 (h5b)
 
 __all__ = [
     "ClockWarning",

@@ -225,7 +225,11 @@ def apply(using: str = OWNER_ALIAS) -> None:
                 cursor.execute(statement)
 
 
-def on_post_migrate(sender, using=None, app_config=None, **kwargs):
-    # Sent once per app after all migrations ran; acting on one app is enough.
+def on_post_migrate(sender, using=None, app_config=None, plan=None, **kwargs):
+    # Sent once per app after all migrations ran; acting on one app is enough. `flush`
+    # sends it too, without a plan: the schema did not change, and re-applying would take
+    # back the test database's extra grants mid-run.
+    if plan is None:
+        return
     if using == OWNER_ALIAS and app_config is not None and app_config.label == "tenancy":
         apply(using)

@@ -5,7 +5,6 @@ from . import views
 app_name = "surveys"
 
 urlpatterns = [
-    path("surveys/", views.SurveysHomeView.as_view(), name="home"),
     path(
         "surveys/questionnaires/", views.QuestionnaireListView.as_view(), name="questionnaire-list"
     ),

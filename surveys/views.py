@@ -10,7 +10,6 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.views import View
 from django.views.generic import DetailView, ListView
 
 from agreements.models import Agreement
@@ -442,8 +441,3 @@ class FollowUpDetailView(TenantPageMixin, DetailView):
                 messages.success(request, _("The follow-up was closed."))
                 return redirect(tenant_url(request, "surveys:followup-list"))
         return self.render_to_response(self.get_context_data(form=form), status=400)
-
-
-class SurveysHomeView(TenantPageMixin, View):
-    def get(self, request):
-        return redirect(tenant_url(request, "surveys:campaign-list"))

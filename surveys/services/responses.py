@@ -79,6 +79,7 @@ def submit_response(
     channel: str = Channel.WEB,
     language: str = "",
     entered_by=None,
+    notify: bool = True,
 ) -> Response:
     """Store the answers (question id -> score or text) once; AlreadyAnswered otherwise.
 
@@ -137,7 +138,8 @@ def submit_response(
         likert = [a.score for a in answers if a.question.kind == QuestionKind.LIKERT and a.score]
         if linked and likert and min(likert) <= campaign.low_score_threshold:
             open_follow_up(response, campaign, min(likert))
-        _results_changed(campaign, round_)
+        if notify:
+            _results_changed(campaign, round_)
     return response
 
 

@@ -107,7 +107,7 @@ def test_answer_in_chinese_then_the_manager_closes_the_follow_up(page, mailed_li
     assert follow_up.lowest_score == 2
 
     log_in(page, "mia@alpha.example", "Manager-pass-2026")
-    page.goto(f"/t/{tenant.slug}/surveys/")
+    page.goto(f"/t/{tenant.slug}/surveys/campaigns/")
     shoot(page, "manager-campaigns-en")
     page.get_by_role("link", name=campaign.name).click()
     shoot(page, "manager-campaign-en")

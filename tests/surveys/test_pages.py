@@ -222,15 +222,9 @@ class TestCampaignPages(PageIsolationTests):
     url_names = ["surveys:campaign-detail", "surveys:campaign-edit", "surveys:campaign-results"]
     post_url_names = ["surveys:campaign-detail", "surveys:campaign-edit"]
     list_url_names = ["surveys:campaign-list"]
-    covers = ["surveys:home"]  # test_the_surveys_home_is_the_campaign_list
 
     def marker(self, obj):
         return obj.name
-
-    def test_the_surveys_home_is_the_campaign_list(self, browser, tenant_a, tenant_b):
-        home = browser.get(reverse("surveys:home", args=[tenant_a.slug]))
-        assert home.status_code == 302 and home["Location"].endswith("/surveys/campaigns/")
-        assert browser.get(reverse("surveys:home", args=[tenant_b.slug])).status_code == 404
 
 
 class TestAgreementResultsPage(PageIsolationTests):

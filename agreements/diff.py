@@ -1,71 +1,47 @@
 """Snapshots of agreement versions and readable differences between two versions.
 
-A snapshot is plain JSON (names, not ids), stored at activation so an old version and
-its differences stay readable even when customers, calendars or contacts change later.
+A snapshot is plain JSON (names, not ids; codes, not labels), stored at activation so an
+old version and its differences stay readable even when customers, calendars or contacts
+change later. The fields come from agreements/editable.py (one list for services, API,
+forms and this diff); labels from the models' verbose names, values shown as people
+write them (choice labels, "—" for nothing).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.db import models
+from django.utils.text import capfirst
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .models import Agreement
+from .editable import COPIED_AGREEMENT_FIELDS, EXCLUSION_FIELDS, METRIC_FIELDS, TIER_FIELDS
+from .models import Agreement, ExclusionRule, MetricDefinition, PriorityTier, ReportRecipient
 
 SNAPSHOT_FORMAT = 1
+NOTHING = "—"
 
-# Agreement fields compared by the diff, in reading order, with their labels.
-AGREEMENT_FIELDS: tuple[tuple[str, Any], ...] = (
-    ("title", _("title")),
-    ("reference", _("reference")),
-    ("kind", _("kind")),
-    ("customer", _("customer")),
-    ("customer_contact", _("customer's responsible contact")),
-    ("provider_team", _("provider team")),
-    ("provider_contact_name", _("provider's responsible person")),
-    ("provider_contact_email", _("provider's responsible email")),
-    ("services", _("services")),
-    ("scope_included", _("scope: included")),
-    ("scope_excluded", _("scope: not included")),
-    ("provider_responsibilities", _("provider's responsibilities")),
-    ("customer_responsibilities", _("customer's responsibilities")),
-    ("default_calendar", _("service window")),
-    ("effective_from", _("effective from")),
-    ("effective_to", _("effective to")),
-    ("monthly_fee", _("monthly fee")),
-    ("currency", _("currency")),
-    ("credit_percent", _("service credit per breached metric (%)")),
-    ("credit_tiers", _("tiered credits")),
-    ("credit_cap_percent", _("credit cap per period (%)")),
-    ("escalation_consecutive_breaches", _("breaches in a row that require an improvement plan")),
-    ("escalation_plan_due_days", _("improvement plan due within (days)")),
-    ("maintenance_notice_hours", _("planned maintenance notice (hours)")),
-    ("report_day_of_month", _("monthly report due on day")),
-)
-TIER_FIELDS = (
-    ("name", _("name")),
-    ("description", _("meaning")),
-    ("response_minutes", _("response within (minutes)")),
-    ("resolution_minutes", _("resolution within (minutes)")),
-    ("calendar", _("service window")),
-    ("order", _("order")),
-)
-METRIC_FIELDS = (
-    ("kind", _("kind")),
-    ("direction", _("direction")),
-    ("unit", _("unit")),
-    ("target", _("target")),
-    ("minimum_acceptable", _("minimum acceptable")),
-    ("attainment_goal_percent", _("attainment goal (%)")),
-    ("tiers", _("priority tiers")),
-    ("period", _("measurement period")),
-    ("data_source", _("data source")),
-    ("provider_responsible", _("responsible person (provider)")),
-    ("customer_responsible", _("responsible person (customer)")),
-    ("order", _("order")),
-)
+# Compared fields, in reading order (a snapshot's keys).
+
+
+def _agreement_keys() -> tuple[str, ...]:
+    keys = [name for name in COPIED_AGREEMENT_FIELDS if name != "effective_to"]
+    keys.insert(keys.index("scope_included"), "services")
+    at = keys.index("default_calendar") + 1
+    keys[at:at] = ["effective_from", "effective_to"]
+    return tuple(keys)
+
+
+AGREEMENT_KEYS = _agreement_keys()
+TIER_KEYS = tuple(name for name in TIER_FIELDS if name != "code")
+METRIC_KEYS = tuple(name for name in METRIC_FIELDS if name != "name") + ("tiers",)
+EXCLUSION_KEYS = tuple(name for name in EXCLUSION_FIELDS if name != "kind")
+RECIPIENT_KEYS = ("name",)
 
 
 def _number(value) -> str | None:
@@ -74,82 +50,44 @@ def _number(value) -> str | None:
     return format(Decimal(value).normalize(), "f")
 
 
-def _date(value) -> str | None:
-    return value.isoformat() if value else None
+def _plain(instance: models.Model, name: str):
+    """A field's value as JSON: related rows by name, numbers as text, dates ISO."""
+    model_field = instance._meta.get_field(name)
+    if model_field.is_relation:
+        related = getattr(instance, name)
+        return str(related) if related is not None else ""
+    value = getattr(instance, name)
+    if isinstance(value, Decimal):
+        return _number(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
 
 
 def build_snapshot(agreement: Agreement) -> dict:
     """The agreement version as plain JSON, with names instead of ids."""
     tiers = list(agreement.tiers.select_related("calendar").order_by("order", "code"))
     metrics = list(agreement.metrics.prefetch_related("tiers").order_by("order", "id"))
+    head = {name: _plain(agreement, name) for name in AGREEMENT_KEYS if name != "services"}
+    head["customer"] = agreement.customer.name
+    head["services"] = sorted(service.name for service in agreement.services.all())
+    head["credit_tiers"] = agreement.credit_tiers or []
     return {
         "format": SNAPSHOT_FORMAT,
         "id": agreement.pk,
         "version": agreement.version,
         "status": agreement.status,
-        "agreement": {
-            "title": agreement.title,
-            "reference": agreement.reference,
-            "kind": agreement.kind,
-            "customer": agreement.customer.name,
-            "customer_contact": str(agreement.customer_contact)
-            if agreement.customer_contact_id
-            else "",
-            "provider_team": agreement.provider_team,
-            "provider_contact_name": agreement.provider_contact_name,
-            "provider_contact_email": agreement.provider_contact_email,
-            "services": sorted(service.name for service in agreement.services.all()),
-            "scope_included": agreement.scope_included,
-            "scope_excluded": agreement.scope_excluded,
-            "provider_responsibilities": agreement.provider_responsibilities,
-            "customer_responsibilities": agreement.customer_responsibilities,
-            "default_calendar": agreement.default_calendar.name
-            if agreement.default_calendar_id
-            else "",
-            "effective_from": _date(agreement.effective_from),
-            "effective_to": _date(agreement.effective_to),
-            "monthly_fee": _number(agreement.monthly_fee),
-            "currency": agreement.currency,
-            "credit_percent": _number(agreement.credit_percent),
-            "credit_tiers": agreement.credit_tiers or [],
-            "credit_cap_percent": _number(agreement.credit_cap_percent),
-            "escalation_consecutive_breaches": agreement.escalation_consecutive_breaches,
-            "escalation_plan_due_days": agreement.escalation_plan_due_days,
-            "maintenance_notice_hours": agreement.maintenance_notice_hours,
-            "report_day_of_month": agreement.report_day_of_month,
-        },
-        "tiers": [
-            {
-                "code": tier.code,
-                "name": tier.name,
-                "description": tier.description,
-                "response_minutes": tier.response_minutes,
-                "resolution_minutes": tier.resolution_minutes,
-                "calendar": tier.calendar.name if tier.calendar_id else "",
-                "order": tier.order,
-            }
-            for tier in tiers
-        ],
+        "agreement": head,
+        "tiers": [{name: _plain(tier, name) for name in TIER_FIELDS} for tier in tiers],
         "metrics": [
             {
-                "name": metric.name,
-                "kind": metric.kind,
-                "direction": metric.direction,
-                "unit": metric.unit,
-                "target": _number(metric.target),
-                "minimum_acceptable": _number(metric.minimum_acceptable),
-                "attainment_goal_percent": _number(metric.attainment_goal_percent),
+                **{name: _plain(metric, name) for name in METRIC_FIELDS},
                 "tiers": sorted(tier.code for tier in metric.tiers.all()),
-                "period": metric.period,
-                "data_source": metric.data_source,
-                "provider_responsible": metric.provider_responsible,
-                "customer_responsible": metric.customer_responsible,
-                "order": metric.order,
             }
             for metric in metrics
         ],
         "exclusions": [
-            {"kind": rule.kind, "description": rule.description}
+            {name: _plain(rule, name) for name in EXCLUSION_FIELDS}
             for rule in agreement.exclusions.order_by("kind", "id")
         ],
         "recipients": [
@@ -168,9 +106,63 @@ def version_snapshot(agreement: Agreement) -> dict:
     return agreement.snapshot or build_snapshot(agreement)
 
 
+# --------------------------------------------------------------------------
+# Labels and values for people
+
+SECTION_MODELS = {
+    "agreement": Agreement,
+    "tier": PriorityTier,
+    "metric": MetricDefinition,
+    "exclusion": ExclusionRule,
+    "recipient": ReportRecipient,
+}
+SPECIAL_LABELS = {
+    ("metric", "tiers"): _("applies to"),
+    ("agreement", "services"): _("services"),
+}
+
+
+def label(section: str, name: str) -> str:
+    special = SPECIAL_LABELS.get((section, name))
+    if special is not None:
+        return str(capfirst(special))
+    return str(capfirst(SECTION_MODELS[section]._meta.get_field(name).verbose_name))
+
+
+def _choices(section: str, name: str) -> dict:
+    try:
+        model_field = SECTION_MODELS[section]._meta.get_field(name)
+    except Exception:  # snapshot keys without a model field (services, tiers)
+        return {}
+    base = getattr(model_field, "base_field", None)  # ArrayField of choices
+    choices = model_field.choices or (base.choices if base is not None else None) or ()
+    return {str(code): str(capfirst(text)) for code, text in choices}
+
+
+def show(section: str, name: str, value) -> str:
+    """A snapshot value as people read it: labels for codes, '—' for nothing."""
+    if value in (None, "", []):
+        return NOTHING
+    if isinstance(value, bool):
+        return gettext("Yes") if value else gettext("No")
+    choices = _choices(section, name)
+    if isinstance(value, list):
+        if value and isinstance(value[0], dict):  # tiered credits
+            return "; ".join(", ".join(f"{k}: {v}" for k, v in item.items()) for item in value)
+        return ", ".join(choices.get(str(v), str(v)) for v in value)
+    return choices.get(str(value), str(value))
+
+
+def _empty(value) -> bool:
+    return value in (None, "", [])
+
+
 @dataclass(frozen=True)
 class Change:
-    """One difference: section is agreement / tier / metric / exclusion / recipient."""
+    """One difference: section is agreement / tier / metric / exclusion / recipient.
+
+    `rows` are (field label, before, after) as shown in the version comparison table; an
+    added or removed part lists each of its fields."""
 
     section: str
     action: str  # changed, added, removed
@@ -179,21 +171,25 @@ class Change:
     label: str = ""
     old: Any = None
     new: Any = None
+    rows: tuple = dataclasses.field(default=(), compare=False)
+
+    @property
+    def part(self) -> str:
+        owner = {
+            "agreement": _("Agreement"),
+            "tier": _("Tier %(item)s"),
+            "metric": _("Metric '%(item)s'"),
+            "exclusion": _("Exclusion '%(item)s'"),
+            "recipient": _("Report recipient '%(item)s'"),
+        }[self.section]
+        return str(owner) % {"item": self.item} if "%(item)s" in str(owner) else str(owner)
 
     def __str__(self) -> str:
-        owner = {
-            "agreement": "",
-            "tier": str(_("Tier '%(item)s'")),
-            "metric": str(_("Metric '%(item)s'")),
-            "exclusion": str(_("Exclusion '%(item)s'")),
-            "recipient": str(_("Report recipient '%(item)s'")),
-        }[self.section] % {"item": self.item}
         if self.action == "added":
-            return str(_("%(owner)s added")) % {"owner": owner}
+            return gettext("%(owner)s added") % {"owner": self.part}
         if self.action == "removed":
-            return str(_("%(owner)s removed")) % {"owner": owner}
-        subject = f"{owner} {self.label}".strip()
-        return f"{subject}: {_show(self.old)} -> {_show(self.new)}"
+            return gettext("%(owner)s removed") % {"owner": self.part}
+        return f"{self.part} · {self.label}: {self.rows[0][1]} → {self.rows[0][2]}"
 
     def as_dict(self) -> dict:
         return {
@@ -207,53 +203,74 @@ class Change:
         }
 
 
-def _show(value) -> str:
-    if value in (None, "", []):
-        return "-"
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    return str(value)
+def _compare_fields(section, item, old: dict, new: dict, keys) -> list[Change]:
+    changes = []
+    for name in keys:
+        if name not in old or name not in new:  # a snapshot older than the field
+            continue
+        before, after = old[name], new[name]
+        if before == after or (_empty(before) and _empty(after)):
+            continue
+        text = label(section, name)
+        row = (text, show(section, name, before), show(section, name, after))
+        changes.append(Change(section, "changed", item, name, text, before, after, (row,)))
+    return changes
 
 
-def _compare_fields(section, item, old: dict, new: dict, fields) -> list[Change]:
-    return [
-        Change(section, "changed", item, name, str(label), old.get(name), new.get(name))
-        for name, label in fields
-        if old.get(name) != new.get(name)
-    ]
+def _item_rows(section, item: dict, keys, added: bool) -> tuple:
+    rows = []
+    for name in keys:
+        if _empty(item.get(name)):
+            continue
+        value = show(section, name, item.get(name))
+        rows.append(
+            (label(section, name), NOTHING, value)
+            if added
+            else (label(section, name), value, NOTHING)
+        )
+    return tuple(rows)
 
 
-def _compare_items(section, key, old_items, new_items, fields) -> list[Change]:
+def _compare_items(section, key, old_items, new_items, keys) -> list[Change]:
     old_by_key = {item[key]: item for item in old_items}
     new_by_key = {item[key]: item for item in new_items}
     changes = []
-    for name in old_by_key.keys() - new_by_key.keys():
-        changes.append(Change(section, "removed", name))
+    for name, item in old_by_key.items():
+        if name not in new_by_key:
+            changes.append(
+                Change(section, "removed", name, rows=_item_rows(section, item, keys, added=False))
+            )
     for name, item in new_by_key.items():
         if name not in old_by_key:
-            changes.append(Change(section, "added", name))
+            changes.append(
+                Change(section, "added", name, rows=_item_rows(section, item, keys, added=True))
+            )
         else:
-            changes.extend(_compare_fields(section, name, old_by_key[name], item, fields))
+            changes.extend(_compare_fields(section, name, old_by_key[name], item, keys))
     return changes
 
 
 def diff_snapshots(old: dict, new: dict) -> list[Change]:
-    changes = _compare_fields("agreement", "", old["agreement"], new["agreement"], AGREEMENT_FIELDS)
-    changes += _compare_items("tier", "code", old["tiers"], new["tiers"], TIER_FIELDS)
-    changes += _compare_items("metric", "name", old["metrics"], new["metrics"], METRIC_FIELDS)
+    changes = _compare_fields("agreement", "", old["agreement"], new["agreement"], AGREEMENT_KEYS)
+    changes += _compare_items("tier", "code", old["tiers"], new["tiers"], TIER_KEYS)
+    changes += _compare_items("metric", "name", old["metrics"], new["metrics"], METRIC_KEYS)
     changes += _compare_items(
         "exclusion",
         "key",
-        _keyed(old["exclusions"], lambda e: e["kind"]),
-        _keyed(new["exclusions"], lambda e: e["kind"]),
-        [("description", _("description"))],
+        _keyed(old["exclusions"], lambda e: show("exclusion", "kind", e["kind"])),
+        _keyed(new["exclusions"], lambda e: show("exclusion", "kind", e["kind"])),
+        EXCLUSION_KEYS,
     )
     changes += _compare_items(
         "recipient",
         "key",
-        _keyed(old["recipients"], lambda r: f"{r['side']}: {r['email']}"),
-        _keyed(new["recipients"], lambda r: f"{r['side']}: {r['email']}"),
-        [("name", _("name"))],
+        _keyed(
+            old["recipients"], lambda r: f"{show('recipient', 'side', r['side'])}: {r['email']}"
+        ),
+        _keyed(
+            new["recipients"], lambda r: f"{show('recipient', 'side', r['side'])}: {r['email']}"
+        ),
+        RECIPIENT_KEYS,
     )
     return changes
 

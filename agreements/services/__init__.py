@@ -11,6 +11,13 @@ Pages and the API call these; neither writes agreements or their parts another w
 - calendars: save_calendar(calendar, slots=..., holidays=..., working_days=...)
 """
 
+from ..editable import (
+    COPIED_AGREEMENT_FIELDS,
+    EXCLUSION_FIELDS,
+    METRIC_FIELDS,
+    RECIPIENT_FIELDS,
+    TIER_FIELDS,
+)
 from .approval_link import (
     approve_by_link,
     decline_by_link,
@@ -19,12 +26,7 @@ from .approval_link import (
 from .base import FrozenError, atomic_service
 from .calendars import save_calendar
 from .editing import (
-    COPIED_AGREEMENT_FIELDS,
-    EXCLUSION_FIELDS,
-    METRIC_FIELDS,
     NESTED,
-    RECIPIENT_FIELDS,
-    TIER_FIELDS,
     ConflictError,
     always_calendar,
     create_agreement,

@@ -13,6 +13,13 @@ from django.utils.translation import gettext_lazy as _
 
 from ..choices import TICKET_KINDS, AgreementStatus, Side
 from ..diff import build_snapshot
+from ..editable import (
+    COPIED_AGREEMENT_FIELDS,
+    EXCLUSION_FIELDS,
+    METRIC_FIELDS,
+    RECIPIENT_FIELDS,
+    TIER_FIELDS,
+)
 from ..models import (
     Agreement,
     AgreementApproval,
@@ -21,11 +28,6 @@ from ..models import (
 )
 from .base import atomic_service
 from .editing import (
-    COPIED_AGREEMENT_FIELDS,
-    EXCLUSION_FIELDS,
-    METRIC_FIELDS,
-    RECIPIENT_FIELDS,
-    TIER_FIELDS,
     _claim,
     _prefixed,
     _set_services,

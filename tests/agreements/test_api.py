@@ -519,8 +519,8 @@ class TestAgreementAPI:
         assert [(v["version"], v["status"]) for v in versions] == [(1, "active"), (2, "draft")]
         diff = api_manager.get(url("agreement-diff", pk, v2["id"])).json()
         texts = [c["text"] for c in diff["changes"]]
-        assert "Metric 'Server fault response' target: 60 -> 45" in texts
-        assert "effective from: 2026-01-01 -> 2026-07-01" in texts
+        assert "Metric 'Server fault response' · Target: 60 → 45" in texts
+        assert "Agreement · Effective from: 2026-01-01 → 2026-07-01" in texts
         terminated = act("terminate", {"reason": "Contract ended early"})
         assert (
             terminated.json()["status"] == "terminated"

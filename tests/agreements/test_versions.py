@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.urls import reverse
 from django.utils import timezone
 
 from agreements import services
@@ -64,21 +65,49 @@ def test_diff_lists_field_level_changes(active):
     with tenant_context(active.tenant_id):
         v2 = revise(active)
         lines = [str(change) for change in diff_versions(active, v2)]
-    assert "Metric 'Server fault response' target: 60 -> 45" in lines
+    assert "Metric 'Server fault response' · Target: 60 → 45" in lines
     assert "Metric 'Satisfaction' added" in lines
     assert "Metric 'Availability' removed" in lines
-    assert "Tier 'P1' response within (minutes): 15 -> 10" in lines
-    assert "Tier 'P3' removed" in lines and "Tier 'P4' removed" in lines
-    assert "monthly fee: 20000 -> 25000" in lines
-    assert "effective from: 2026-01-01 -> 2026-07-01" in lines
-    assert not any("title" in line for line in lines)
+    assert "Tier P1 · Response within (minutes): 15 → 10" in lines
+    assert "Tier P3 removed" in lines and "Tier P4 removed" in lines
+    assert "Agreement · Monthly fee: 20000 → 25000" in lines
+    assert "Agreement · Effective from: 2026-01-01 → 2026-07-01" in lines
+    assert not any("Title" in line for line in lines)
+
+
+def test_tiers_and_applies_to_changes_read_as_before_and_after(active):
+    with tenant_context(active.tenant_id):
+        v2 = services.new_version(active)
+        metric = v2.metrics.get(name="Server fault response")
+        services.save_metric(metric, [v2.tiers.get(code="P1"), v2.tiers.get(code="P3")])
+        services.delete_part(v2.tiers.get(code="P4"))
+        changes = diff_versions(active, Agreement.objects.get(pk=v2.pk))
+    rows = {(c.part, row) for c in changes for row in c.rows}
+    assert ("Metric 'Server fault response'", ("Applies to", "P1, P2", "P1, P3")) in rows
+    removed = [c for c in changes if c.action == "removed"]
+    assert [c.part for c in removed] == ["Tier P4"]
+    assert ("Response within (minutes)", "240", "—") in removed[0].rows
+    assert ("Kind", "Response time", "—") not in removed[0].rows  # tiers have no kind
+
+
+def test_the_comparison_page_is_a_table_of_labels_and_values(active, manager):
+    with tenant_context(active.tenant_id):
+        v2 = revise(active)
+    page = manager.get(
+        reverse("agreements:diff", args=[active.tenant.slug, v2.pk]), {"from": active.pk}
+    ).content.decode()
+    assert "<table" in page and "->" not in page
+    assert "Before (v1)" in page and "After (v2)" in page
+    assert "<del>60</del>" in page and "<ins>45</ins>" in page
+    assert "Satisfaction score" in page  # the kind's label, not satisfaction_score
+    assert "satisfaction_score" not in page
 
 
 def test_diff_in_the_other_direction(active):
     with tenant_context(active.tenant_id):
         v2 = revise(active)
         lines = [str(change) for change in diff_versions(v2, active)]
-    assert "Metric 'Server fault response' target: 45 -> 60" in lines
+    assert "Metric 'Server fault response' · Target: 45 → 60" in lines
     assert "Metric 'Satisfaction' removed" in lines
 
 

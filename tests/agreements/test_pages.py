@@ -481,4 +481,5 @@ class TestWorkflow:
             },
         )
         diff = manager.get(url("diff", v2.pk), {"from": agreement.pk, "to": v2.pk}).content.decode()
-        assert "Metric &#x27;Availability&#x27; target: 99.5 -&gt; 99.9" in diff
+        assert "Metric &#x27;Availability&#x27;" in diff
+        assert "<del>99.5</del>" in diff and "<ins>99.9</ins>" in diff

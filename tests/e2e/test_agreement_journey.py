@@ -10,12 +10,15 @@ from playwright.sync_api import expect
 
 from agreements import services
 from agreements.models import Agreement, BusinessCalendar, Customer
+from slaweb.mail.models import OutboxMessage
 from slaweb.tenancy.context import tenant_context
 from slaweb.tenancy.models import Role
+from tests.agreements.test_immutability import version_state
 from tests.factories import MembershipFactory, TenantFactory
 from tests.factories.agreements import (
     BusinessCalendarFactory,
     CalendarSlotFactory,
+    ContactFactory,
     CustomerFactory,
     ServiceFactory,
 )
@@ -33,7 +36,10 @@ def manager_login(page):
     )
     manager.user.set_password("Manager-pass-2026")
     manager.user.save()
-    CustomerFactory(tenant=tenant, name="Finance department")
+    finance = CustomerFactory(tenant=tenant, name="Finance department")
+    ContactFactory(
+        tenant=tenant, customer=finance, name="Li Lei", email="li.lei@finance.example", language="en"
+    )
     ServiceFactory(tenant=tenant, name="Server operations support")
     calendar = BusinessCalendarFactory(tenant=tenant, name="CN business hours")
     for weekday in range(5):
@@ -69,6 +75,9 @@ def test_write_approve_activate_and_revise_an_sla(page, manager_login):
     page.get_by_label(re.compile(r"^Customer:?$")).select_option(label="Finance department")
     page.get_by_label("Server operations support").check()
     page.get_by_label("Service window").select_option(label="CN business hours")
+    page.get_by_label(re.compile(r"responsible contact", re.I)).select_option(
+        label="Li Lei <li.lei@finance.example>"
+    )
     page.get_by_role("button", name="Create draft").click()
     expect(page.get_by_text("Draft created")).to_be_visible()
 
@@ -86,15 +95,30 @@ def test_write_approve_activate_and_revise_an_sla(page, manager_login):
 
     page.get_by_role("button", name="Submit for review").click()
     expect(page.get_by_text("Submitted for review")).to_be_visible()
-    for side, name in (("provider", ""), ("customer", "Li Lei")):
-        page.get_by_label("Side").select_option(side)
-        page.get_by_label("Name of the approver").fill(name)
-        page.get_by_role("button", name="Approve", exact=True).click()
-        expect(page.get_by_text("Approval recorded")).to_be_visible()
+    # The provider side in the app; the customer's contact through the emailed link.
+    page.locator("#approvals").get_by_text("Record an approval").click()
+    page.locator("#approvals").get_by_label("Side").select_option("provider")
+    page.get_by_role("button", name="Record approval").click()
+    expect(page.get_by_text("Approval recorded")).to_be_visible()
+    agreement_url = page.url
+    page.get_by_role("button", name="Email the approval link to Li Lei").click()
+    expect(page.get_by_text("The approval link was emailed to li.lei@finance.example")).to_be_visible()
+    with tenant_context(manager_login):
+        mail = OutboxMessage.objects.get(kind="agreement-approval-request")
+    link = re.search(r"https?://\S+/a/\S+/", mail.body_text).group(0)
+    page.goto(link)
+    page.get_by_role("button", name="Approve the agreement").click()
+    expect(page.get_by_text("your approval is recorded")).to_be_visible()
+    page.goto(agreement_url)
     expect(page.locator("#approvals")).to_contain_text("Li Lei")
+    expect(page.locator("#approvals")).to_contain_text("Approved through the emailed link")
+    expect(page.locator("#approvals").get_by_text("Record an approval")).to_have_count(0)
     page.get_by_role("button", name="Activate").click()
     expect(page.get_by_text("The agreement is active")).to_be_visible()
 
+    with tenant_context(manager_login):
+        v1 = Agreement.objects.get(reference="SLA-2026-007", version=1)
+        v1_before = version_state(v1.pk)
     page.get_by_role("button", name="New version").click()
     expect(page.get_by_text("New version created")).to_be_visible()
     page.locator("#metric-rows").get_by_role("link", name="Edit Availability").click()
@@ -105,8 +129,13 @@ def test_write_approve_activate_and_revise_an_sla(page, manager_login):
         "99.9"
     )
 
+    with tenant_context(manager_login):
+        assert version_state(v1.pk) == v1_before  # a new version leaves v1 identical
+
     page.get_by_role("link", name="Compare v1 with v2").click()
-    expect(page.locator("ul.diff")).to_contain_text("Metric 'Availability' target: 99.5 -> 99.9")
+    changed = page.locator("table.diff tbody", has_text="Metric 'Availability'")
+    expect(changed.get_by_role("row", name=re.compile("Target"))).to_contain_text("99.5")
+    expect(changed.get_by_role("row", name=re.compile("Target"))).to_contain_text("99.9")
 
     with tenant_context(manager_login):
         versions = list(Agreement.objects.filter(reference="SLA-2026-007").order_by("version"))

@@ -272,3 +272,20 @@ class TestCommands:
         with tenant_context(tenant):
             roles = sorted(Membership.objects.values_list("role", flat=True))
         assert roles == ["admin", "manager", "viewer"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "value,status",
+    [
+        ("2026-01-01T00:00:00+08:00", 200),
+        ("3282-02-04T20:17:45-20:44", 200),  # an offset PostgreSQL refuses: sent in UTC
+        ("0001-01-01T00:00:00+05:00", 400),  # before year 1 in UTC
+        ("not a date", 400),
+    ],
+)
+def test_date_time_filters_take_any_iso_offset(admin_a, value, status):
+    from tests.conftest import api_client_for
+
+    response = api_client_for(admin_a).get(reverse("api:auditevent-list"), {"until": value})
+    assert response.status_code == status, response.content

@@ -112,9 +112,7 @@ def test_a_manager_cannot_use_admin_api_resources(manager_a, route, method):
     [r for r in tenant_page_routes() if r.has_get and len(r.kwargs) == 1],
     ids=lambda r: r.name,
 )
-def test_a_viewer_reads_every_page_not_reserved_to_a_higher_role(
-    client, viewer_a, tenant_a, route
-):
+def test_a_viewer_reads_every_page_not_reserved_to_a_higher_role(client, viewer_a, tenant_a, route):
     client.force_login(viewer_a.user)
     response = client.get(page_url(route, tenant_a.slug))
     if route.role("get") == Role.VIEWER and not is_admin_page(route):

@@ -53,3 +53,6 @@ def recompute_clocks(self, tenant_id: int, calendar_id=None, families=None) -> i
     audit_recompute(calendar_id, families, done)
     recompute_compliance.delay(tenant_id)
     return done
+
+
+from .tasks_pages import run_import  # noqa: E402,F401 (import pages, h5b)

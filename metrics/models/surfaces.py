@@ -56,6 +56,9 @@ class ImportJob(TenantOwned):
     created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 
+    audit_secret_fields = ("content", "errors")  # the file and its rows stay out of the audit
+    audit_ignore = ("columns", "processed")
+
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = _("import")
@@ -95,6 +98,7 @@ class WebhookSecret(TenantOwned):
     one stays valid until `expires_at`."""
 
     secret = models.CharField(max_length=100, editable=False)
+    audit_secret_fields = ("secret",)  # never copied into the audit trail
     hint = models.CharField(_("starts with"), max_length=12, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     expires_at = models.DateTimeField(_("valid until"), null=True, blank=True)

@@ -580,13 +580,17 @@ class TestRoles:
             stored = Agreement.objects.get(pk=agreement.pk)
         assert stored.status == AgreementStatus.DRAFT and stored.lock_version == lock
 
-    def test_admins_may_approve(self, api_admin, tenant_a):
+    def test_admins_may_approve(self, api_admin, admin_a, tenant_a):
         agreement = make_draft(tenant_a)
-        api_admin.post(url("agreement-submit", agreement.pk), {}, format="json")
+        submitted = api_admin.post(url("agreement-submit", agreement.pk), {}, format="json")
+        assert submitted.status_code == 200 and submitted.json()["status"] == "in_review"
         response = api_admin.post(
             url("agreement-approve", agreement.pk), {"side": "provider"}, format="json"
         )
         assert response.status_code == 200
+        with tenant_context(tenant_a):
+            approval = Agreement.objects.get(pk=agreement.pk).approvals.get()
+        assert (approval.side, approval.approved_by) == ("provider", admin_a.user)
 
 
 class TestFilters:

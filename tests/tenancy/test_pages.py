@@ -250,7 +250,8 @@ class TestAuditPage:
         AuditEventFactory(tenant=tenant_b, object_repr="bravo secret")
         client.force_login(admin_a.user)
         page = client.get(reverse("tenancy:audit", args=["alpha"])).content.decode()
-        assert "admin@alpha.example" in page  # the membership creation was recorded
+        # The membership's creation (its repr; the header shows the email alone).
+        assert "admin@alpha.example (Admin)" in page
         assert "bravo secret" not in page
 
     def test_filters_narrow_the_list(self, client, admin_a):

@@ -25,6 +25,7 @@ from .calendars import (
     CalendarWorkingDay,
     check_holiday_region,
     check_slots,
+    engine_calendar,
     slot_minutes,
 )
 from .catalog import Contact, Customer, Service
@@ -55,6 +56,7 @@ __all__ = [
     "check_holiday_region",
     "check_same_tenant",
     "check_slots",
+    "engine_calendar",
     "slot_minutes",
     "validate_credit_tiers",
     "validate_metric_tiers",

@@ -124,21 +124,59 @@ class BusinessCalendar(TimeStamped, TenantOwned):
 
     def to_engine_calendar(self):
         """The immutable value metrics.business_time computes with."""
-        from metrics.business_time import Calendar
-
-        if self.is_24x7:
-            return Calendar.always(self.time_zone)
-        week: list[list[tuple[int, int]]] = [[] for _day in range(7)]
-        for slot in self.slots.all():
-            week[slot.weekday].append(slot_minutes(slot.start_time, slot.end_time))
-        return Calendar(
-            self.time_zone,
-            tuple(tuple(day) for day in week),
-            country=self.country or None,
-            subdiv=self.subdivision or None,
-            extra_holidays=frozenset(h.date for h in self.holidays.all()),
-            extra_working_days=frozenset(d.date for d in self.working_days.all()),
+        return engine_calendar(
+            time_zone=self.time_zone,
+            is_24x7=self.is_24x7,
+            slots=[(s.weekday, s.start_time, s.end_time) for s in self.slots.all()],
+            country=self.country,
+            subdivision=self.subdivision,
+            holidays=[h.date for h in self.holidays.all()],
+            working_days=[d.date for d in self.working_days.all()],
         )
+
+
+def engine_calendar(
+    *,
+    time_zone: str,
+    is_24x7: bool = False,
+    slots: Iterable[tuple[int, time, time]] = (),
+    country: str = "",
+    subdivision: str = "",
+    holidays: Iterable = (),
+    working_days: Iterable = (),
+):
+    """The one adapter from a stored (or submitted) calendar to the engine's Calendar, used by
+    the model, the service, the form and the preview. The engine's refusal becomes a
+    ValidationError, so a calendar is valid exactly when the engine can compute with it."""
+    from metrics.business_time import Calendar
+
+    if is_24x7:
+        return Calendar.always(time_zone)
+    week: list[list[tuple[int, int]]] = [[] for _day in range(7)]
+    for weekday, start, end in slots:
+        week[weekday].append(slot_minutes(start, end))
+    working_days = frozenset(working_days)
+    try:
+        return Calendar(
+            time_zone,
+            tuple(tuple(day) for day in week),
+            country=country or None,
+            subdiv=subdivision or None,
+            extra_holidays=frozenset(holidays),
+            extra_working_days=working_days,
+        )
+    except ValueError as error:
+        if working_days and not week[0]:
+            raise ValidationError(
+                {
+                    "working_days": _(
+                        "Extra working days use Monday's hours, but Monday has no time slot. "
+                        "Add one, or remove the extra working days."
+                    )
+                },
+                code="engine",
+            ) from error
+        raise ValidationError(str(error), code="engine") from error
 
 
 class CalendarSlot(TenantOwned):

@@ -13,6 +13,7 @@ from ..models import (
     CalendarSlot,
     CalendarWorkingDay,
     check_slots,
+    engine_calendar,
 )
 from .base import atomic_service
 from .editing import _validate
@@ -75,7 +76,25 @@ def save_calendar(
             working_days,
             ("date", "name"),
         )
+    _check_with_engine(calendar)
     return calendar
+
+
+def _check_with_engine(calendar: BusinessCalendar) -> None:
+    """Valid means: the business-time engine accepts it (read back from the rows just saved)."""
+    engine_calendar(
+        time_zone=calendar.time_zone,
+        is_24x7=calendar.is_24x7,
+        slots=CalendarSlot.objects.filter(calendar=calendar).values_list(
+            "weekday", "start_time", "end_time"
+        ),
+        country=calendar.country,
+        subdivision=calendar.subdivision,
+        holidays=CalendarHoliday.objects.filter(calendar=calendar).values_list("date", flat=True),
+        working_days=CalendarWorkingDay.objects.filter(calendar=calendar).values_list(
+            "date", flat=True
+        ),
+    )
 
 
 def _replace(calendar, current, model, items, fields) -> None:

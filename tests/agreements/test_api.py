@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from agreements.choices import AgreementStatus
-from agreements.models import Agreement, CalendarSlot, Customer, Service
+from agreements.models import Agreement, BusinessCalendar, CalendarSlot, Customer, Service
 from slaweb.tenancy.context import tenant_context
 from tests.conftest import api_client_for
 from tests.factories import MembershipFactory
@@ -270,6 +270,37 @@ def test_calendar_with_nested_slots_holidays_and_working_days(api_manager, tenan
         format="json",
     )
     assert odd.status_code == 400 and "country" in odd.json()
+
+
+def test_the_api_cannot_store_a_calendar_the_engine_refuses(api_manager, tenant_a):
+    """Extra working days take Monday's hours: without a Monday slot the engine refuses,
+    so the API does too (validity is checked once, by building the engine's value)."""
+    body = {
+        "name": "No Mondays",
+        "time_zone": "Asia/Shanghai",
+        "slots": [{"weekday": 1, "start_time": "09:00", "end_time": "18:00"}],
+        "working_days": [{"date": "2026-02-14", "name": "调休"}],
+    }
+    refused = api_manager.post(url("calendar-list"), body, format="json")
+    assert refused.status_code == 400, refused.content
+    assert "Monday has no time slot" in str(refused.json())
+    with tenant_context(tenant_a):
+        assert not BusinessCalendar.objects.filter(name="No Mondays").exists()
+    ok = api_manager.post(
+        url("calendar-list"),
+        {
+            **body,
+            "slots": [*body["slots"], {"weekday": 0, "start_time": "09:00", "end_time": "18:00"}],
+        },
+        format="json",
+    )
+    assert ok.status_code == 201, ok.content
+    monday_removed = api_manager.patch(
+        url("calendar-detail", ok.json()["id"]), {"slots": body["slots"]}, format="json"
+    )
+    assert monday_removed.status_code == 400
+    with tenant_context(tenant_a):
+        assert CalendarSlot.objects.filter(calendar_id=ok.json()["id"]).count() == 2
 
 
 # --------------------------------------------------------------------------

@@ -4,6 +4,7 @@ import django_filters
 from django.core.exceptions import ValidationError
 from django_filters.fields import IsoDateTimeField
 
+from .audit_display import record_type_choices
 from .models import AuditEvent, Membership, Role
 
 
@@ -37,7 +38,7 @@ class MembershipFilterSet(django_filters.FilterSet):
 
 class AuditEventFilterSet(django_filters.FilterSet):
     action = django_filters.ChoiceFilter(choices=AuditEvent.Action.choices)
-    model = django_filters.CharFilter()
+    model = django_filters.ChoiceFilter(choices=record_type_choices)
     object_id = django_filters.CharFilter()
     actor = django_filters.CharFilter(field_name="actor_label", lookup_expr="icontains")
     since = IsoDateTimeFilter(field_name="at", lookup_expr="gte")

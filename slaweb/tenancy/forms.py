@@ -218,10 +218,18 @@ class TokenForm(TenantForm):
 
 
 class AuditFilterForm(forms.Form):
+    """The audit page's filters; the record type is chosen from the audited models by name."""
+
+    def __init__(self, *args, **kwargs):
+        from .audit_display import record_type_choices
+
+        super().__init__(*args, **kwargs)
+        self.fields["model"].choices = [("", _("Any"))] + record_type_choices()
+
     action = forms.ChoiceField(
         label=_("Action"), required=False, choices=[("", _("Any"))] + AuditEvent.Action.choices
     )
-    model = forms.CharField(label=_("Record type"), required=False)
+    model = forms.ChoiceField(label=_("Record type"), required=False, choices=())
     actor = forms.CharField(label=_("Who"), required=False)
     since = forms.DateField(
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
@@ -235,7 +243,7 @@ class AuditFilterForm(forms.Form):
         if data["action"]:
             queryset = queryset.filter(action=data["action"])
         if data["model"]:
-            queryset = queryset.filter(model__icontains=data["model"])
+            queryset = queryset.filter(model=data["model"])
         if data["actor"]:
             queryset = queryset.filter(actor_label__icontains=data["actor"])
         if data["since"]:

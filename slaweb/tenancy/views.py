@@ -15,6 +15,7 @@ from django.views.generic import ListView, TemplateView
 from slaweb.mail.services import is_suppressed
 
 from . import services
+from .audit_display import present, tenant_zone
 from .forms import AddMemberForm, AuditFilterForm, ChangeRoleForm, TokenForm
 from .models import ApiToken, AuditEvent, MemberInvitation, Membership, Role
 from .pages import TenantAccessMixin, TenantPageMixin
@@ -208,6 +209,8 @@ class AuditView(TenantPageMixin, ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["filter_form"] = self.filter_form
+        context["rows"] = present(context["object_list"], self.request.tenant)
+        context["time_zone"] = tenant_zone(self.request.tenant)
         query = self.request.GET.copy()
         query.pop("page", None)
         context["query"] = query.urlencode()

@@ -38,7 +38,11 @@ def manager_login(page):
     manager.user.save()
     finance = CustomerFactory(tenant=tenant, name="Finance department")
     ContactFactory(
-        tenant=tenant, customer=finance, name="Li Lei", email="li.lei@finance.example", language="en"
+        tenant=tenant,
+        customer=finance,
+        name="Li Lei",
+        email="li.lei@finance.example",
+        language="en",
     )
     ServiceFactory(tenant=tenant, name="Server operations support")
     calendar = BusinessCalendarFactory(tenant=tenant, name="CN business hours")
@@ -102,7 +106,9 @@ def test_write_approve_activate_and_revise_an_sla(page, manager_login):
     expect(page.get_by_text("Approval recorded")).to_be_visible()
     agreement_url = page.url
     page.get_by_role("button", name="Email the approval link to Li Lei").click()
-    expect(page.get_by_text("The approval link was emailed to li.lei@finance.example")).to_be_visible()
+    expect(
+        page.get_by_text("The approval link was emailed to li.lei@finance.example")
+    ).to_be_visible()
     with tenant_context(manager_login):
         mail = OutboxMessage.objects.get(kind="agreement-approval-request")
     link = re.search(r"https?://\S+/a/\S+/", mail.body_text).group(0)
@@ -289,3 +295,21 @@ def test_screenshots_of_the_changed_pages(page, live_server, manager_login, admi
                 page.get_by_text("Menu" if language == "en" else "菜单").click()
                 page.screenshot(path=SCREENSHOTS / f"phone-menu-{language}.png")
                 page.keyboard.press("Escape")
+
+
+def test_list_filters_apply_as_chosen(page, manager_login):
+    draft_of(manager_login, "SLA-2026-011")
+    draft_of(manager_login, "SLA-2026-012")
+    page.goto("/t/alpha/agreements/")
+    page.evaluate("window.stillThisPage = true")
+    page.get_by_label("Status").select_option("draft")
+    expect(page).to_have_url(re.compile(r"status=draft"))
+    expect(page.locator("#list-results")).to_contain_text("SLA-2026-012")
+    page.get_by_label("Search").fill("2026-011")
+    expect(page.locator("#list-results")).not_to_contain_text("SLA-2026-012")
+    expect(page.locator("#list-results")).to_contain_text("SLA-2026-011")
+    expect(page).to_have_url(re.compile(r"q=2026-011"))
+    assert page.evaluate("window.stillThisPage") is True  # swapped in place, no reload
+    page.get_by_role("link", name="Reference").click()  # sorted, filters kept
+    expect(page).to_have_url(re.compile(r"sort=-reference"))
+    expect(page.get_by_label("Search")).to_have_value("2026-011")

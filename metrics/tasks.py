@@ -55,4 +55,4 @@ def recompute_clocks(self, tenant_id: int, calendar_id=None, families=None) -> i
     return done
 
 
-from .tasks_pages import run_import  # noqa: E402,F401 (import pages, h5b)
+from .tasks_pages import run_import, send_clock_warnings, warn_running_clocks  # noqa: E402,F401,E501 (h5b)

@@ -13,3 +13,21 @@ def run_import(tenant_id: int, job_id: int) -> str:
     from .imports import run_import as run
 
     return run(job_id).status
+
+
+@shared_task(base=TenantTask, name="metrics.warn_running_clocks", ignore_result=True)
+def warn_running_clocks(tenant_id: int) -> int:
+    from .warnings import warn_running_clocks as run
+
+    return run()
+
+
+@shared_task(name="metrics.send_clock_warnings", ignore_result=True)
+def send_clock_warnings() -> int:
+    """Beat, every minute: one task per tenant, each in its own scope (RLS holds)."""
+    from slaweb.tenancy.models import Tenant
+
+    tenant_ids = list(Tenant.objects.order_by("pk").values_list("pk", flat=True))
+    for tenant_id in tenant_ids:
+        warn_running_clocks.delay(tenant_id)
+    return len(tenant_ids)

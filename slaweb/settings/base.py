@@ -176,6 +176,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "surveys.dispatch": {"task": "surveys.dispatch_due_campaigns", "schedule": 300.0},
     "surveys.reminders": {"task": "surveys.send_reminders", "schedule": 3600.0},
     "surveys.escalate": {"task": "surveys.escalate_overdue_follow_ups", "schedule": 900.0},
+    # Warnings before a breach of running ticket clocks (metrics/warnings.py), every minute.
+    "metrics.clock_warnings": {"task": "metrics.send_clock_warnings", "schedule": 60.0},
 }
 
 REST_FRAMEWORK = {

@@ -192,3 +192,52 @@ def test_a_form_takes_the_open_tenant_and_refuses_to_work_without_one(admin_a):
         assert TokenModelForm().tenant_id == admin_a.tenant_id
     with pytest.raises(TenantContextError):
         TokenModelForm()
+
+
+def _routes(patterns, prefix=""):
+    from django.urls import URLResolver
+
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            yield from _routes(pattern.url_patterns, prefix + str(pattern.pattern))
+        else:
+            yield prefix + str(pattern.pattern), pattern.callback
+
+
+def test_every_tenant_page_goes_through_the_page_base():
+    from django.urls import get_resolver
+
+    routes = [
+        (route, callback)
+        for route, callback in _routes(get_resolver().url_patterns)
+        if route.startswith("t/<slug:tenant_slug>/")
+    ]
+    assert len(routes) > 10
+    outside = sorted(
+        route
+        for route, callback in routes
+        if not issubclass(getattr(callback, "view_class", object), TenantPageMixin)
+    )
+    assert not outside, f"tenant pages not built on TenantPageMixin: {outside}"
+
+
+def test_every_api_viewset_goes_through_the_viewset_base():
+    from django.urls import get_resolver
+
+    from slaweb.tenancy.api.base import TenantScopedViewSetMixin
+
+    routes = [
+        (route, callback)
+        for route, callback in _routes(get_resolver().url_patterns)
+        if route.startswith("api/v1/") and hasattr(callback, "cls")
+    ]
+    assert len(routes) > 10
+    outside = sorted(
+        {
+            f"{route} ({callback.cls.__name__})"
+            for route, callback in routes
+            if hasattr(callback, "actions")  # a viewset, not a single APIView such as /me/
+            and not issubclass(callback.cls, TenantScopedViewSetMixin)
+        }
+    )
+    assert not outside, f"viewsets not built on the tenant base: {outside}"

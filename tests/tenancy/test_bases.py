@@ -241,3 +241,49 @@ def test_every_api_viewset_goes_through_the_viewset_base():
         }
     )
     assert not outside, f"viewsets not built on the tenant base: {outside}"
+
+
+def _project_forms():
+    import importlib
+    import pkgutil
+
+    from django.apps import apps
+
+    for config in apps.get_app_configs():
+        if not config.name.startswith(("slaweb", "agreements", "metrics", "surveys", "reports")):
+            continue
+        module = importlib.import_module(config.name)
+        for info in pkgutil.walk_packages(module.__path__, config.name + "."):
+            if "forms" in info.name.rsplit(".", 1)[-1]:
+                importlib.import_module(info.name)
+
+    def subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+
+    return [
+        form
+        for form in set(subclasses(forms.BaseForm))
+        if form.__module__.startswith(("slaweb", "agreements", "metrics", "surveys", "reports"))
+    ]
+
+
+def test_every_form_with_tenant_choices_narrows_them_in_the_base_form():
+    from slaweb.tenancy.forms import TenantFormMixin
+    from slaweb.tenancy.models import TenantOwned
+
+    project_forms = _project_forms()
+    assert len(project_forms) > 10
+    by_hand = sorted(
+        f"{form.__module__}.{form.__name__}"
+        for form in project_forms
+        if not issubclass(form, TenantFormMixin)
+        and any(
+            isinstance(field, forms.ModelChoiceField)
+            and field.queryset is not None
+            and issubclass(field.queryset.model, TenantOwned)
+            for field in form.base_fields.values()
+        )
+    )
+    assert not by_hand, f"forms choosing tenant rows without TenantForm/TenantModelForm: {by_hand}"

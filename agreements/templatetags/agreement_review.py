@@ -3,6 +3,7 @@ review, the forms to record an approval, email the customer's link or send it ba
 
 from django import template
 
+from slaweb.tenancy.audit_display import present, tenant_zone
 from slaweb.tenancy.models import Role
 
 from ..choices import AgreementStatus
@@ -31,3 +32,14 @@ def review_panel(context, agreement):
         "send_back_form": SendBackForm(auto_id="send-back-%s") if can_act else None,
         **state,
     }
+
+
+@register.simple_tag(takes_context=True)
+def audit_rows(context, events):
+    """{% audit_rows history as rows %}: events for people (slaweb.tenancy.audit_display)."""
+    return present(events, context["request"].tenant)
+
+
+@register.simple_tag(takes_context=True)
+def tenant_time_zone(context):
+    return tenant_zone(context["request"].tenant)

@@ -222,6 +222,10 @@ class TestSendBack:
         response = client.post(url, {"reason": "Fee not agreed yet"}, follow=True)
         page = response.content.decode()
         assert "Fee not agreed yet" in page
+        # The history on the page says it in words, in the tenant's time zone.
+        assert '<th scope="row">Status</th><td>In review</td><td>Draft</td>' in page
+        assert "Reason sent back to draft" in page and "sent_back_reason" not in page
+        assert f"Times in {tenant_a.time_zone}." in page
         with tenant_context(tenant_a):
             fresh = reload(in_review)
             assert fresh.status == AgreementStatus.DRAFT and not fresh.approvals.exists()

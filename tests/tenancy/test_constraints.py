@@ -167,3 +167,18 @@ def test_no_row_can_point_at_another_tenants_row(tenant_a, tenant_b):
             f'WHERE id = (SELECT min(id) FROM "{link.table}" WHERE tenant_id = %s)'
         )
         assert _refusal(sql, [foreign, tenant_a.pk]) == "tenant_fk", f"{link.table}.{column}"
+
+
+def test_every_tenant_column_is_not_null_and_points_at_the_tenant():
+    tables, keys, _ = catalog()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
+            "WHERE c.relname = ANY(%s) AND a.attname = 'tenant_id' AND NOT a.attnotnull",
+            [sorted(tables)],
+        )
+        assert cursor.fetchall() == []
+    to_tenant = {
+        k.table for k in keys if k.columns == ("tenant_id",) and k.parent == "tenancy_tenant"
+    }
+    assert to_tenant == tables

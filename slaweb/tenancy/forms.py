@@ -13,6 +13,9 @@ ModelMultipleChoiceField whose model is a TenantOwned model to one tenant, in on
   can never offer or accept another tenant's row;
 - model fields pointing at tenant models need no SafeModelChoiceField: the metaclass
   builds them with a none() placeholder (scoped managers refuse class-level querysets);
+  a declared field uses `queryset=Model.objects.none()` as its placeholder;
+- formsets pass the tenant with `form_kwargs={"tenant": tenant}` (or rely on the open
+  tenant context);
 - TenantModelForm sets the instance's tenant on create.
 """
 

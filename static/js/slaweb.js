@@ -103,3 +103,18 @@ document.addEventListener("click", function (event) {
     }
   });
 });
+
+// Cancelling a new row's form removes it: focus goes to its section's "Add" button, not
+// to the page body (the removed row's own events no longer reach the document).
+document.addEventListener("htmx:beforeSwap", function (event) {
+  var response = event.detail.serverResponse;
+  var section = event.detail.target.closest && event.detail.target.closest("section");
+  if (section && typeof response === "string" && response.trim() === "") {
+    window.setTimeout(function () {
+      var add = section.querySelector("a.button[hx-get]");
+      if (add && !document.activeElement.closest("section")) {
+        add.focus();
+      }
+    }, 50);
+  }
+});

@@ -198,6 +198,11 @@ def test_an_invalid_metric_shows_its_error_beside_the_field(page, manager_login)
     expect(saved).to_contain_text("≥ 99.5 %")
     expect(saved.get_by_role("link", name="Edit Availability")).to_be_focused()
     expect(empty).to_be_hidden()
+    # Cancelling a new row's form hands focus to the "Add" button, not the page body.
+    page.get_by_role("link", name="Add metric").click()
+    page.locator("#metric-rows tr.editing").get_by_role("link", name="Cancel").click()
+    expect(page.locator("#metric-rows tr.editing")).to_have_count(0)
+    expect(page.get_by_role("link", name="Add metric")).to_be_focused()
 
     # A refused removal says why, beside the row: P1 is the last tier a metric uses.
     add_metric(page, "Fault response", "response_time", "30", "60", tiers=["P1 "])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_scopes.forms import SafeModelChoiceField
 
@@ -108,9 +109,17 @@ class AgreementForm(NoSilentCutMixin, LockVersionMixin, forms.ModelForm):
     def __init__(self, *args, tenant, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["customer"].queryset = Customer.objects.filter(tenant=tenant, archived=False)
-        self.fields["customer_contact"].queryset = Contact.objects.filter(
-            tenant=tenant, archived=False
-        ).select_related("customer")
+        self.fields["customer_contact"].queryset = contacts_of(tenant, self._chosen_customer())
+        # The contact list follows the chosen customer (HTMX; without JavaScript the list
+        # narrows after the first save, and clean() refuses another customer's contact).
+        self.fields["customer"].widget.attrs.update(
+            {
+                "hx-get": reverse("agreements:contact-options", args=[tenant.slug]),
+                "hx-target": f"#{self.auto_id % 'customer_contact'}" if self.auto_id else "",
+                "hx-trigger": "change",
+                "hx-swap": "innerHTML",
+            }
+        )
         self.fields["services"].queryset = Service.objects.filter(tenant=tenant, archived=False)
         self.fields["default_calendar"].queryset = BusinessCalendar.objects.filter(
             tenant=tenant, archived=False
@@ -122,6 +131,20 @@ class AgreementForm(NoSilentCutMixin, LockVersionMixin, forms.ModelForm):
             self.fields["lock_version"].initial = self.instance.lock_version
         else:
             self.fields["lock_version"].required = False
+
+    def _chosen_customer(self):
+        value = self.data.get(self.add_prefix("customer")) if self.is_bound else None
+        if value in (None, ""):
+            return self.instance.customer_id or self.initial.get("customer")
+        return value if str(value).isdigit() else None
+
+
+def contacts_of(tenant, customer_id):
+    """The contacts a new agreement may name: the chosen customer's (all while none is chosen)."""
+    contacts = Contact.objects.filter(tenant=tenant, archived=False).select_related("customer")
+    if customer_id:
+        contacts = contacts.filter(customer_id=customer_id)
+    return contacts
 
 
 class PartForm(NoSilentCutMixin, LockVersionMixin, forms.ModelForm):

@@ -7,6 +7,11 @@ app_name = "agreements"
 urlpatterns = [
     path("agreements/", views.AgreementListView.as_view(), name="list"),
     path("agreements/new/", views.AgreementCreateView.as_view(), name="create"),
+    path(
+        "agreements/contact-options/",
+        views_workflow.ContactOptionsView.as_view(),
+        name="contact-options",
+    ),
     path("agreements/<int:pk>/", views.AgreementDetailView.as_view(), name="detail"),
     path("agreements/<int:pk>/edit/", views.AgreementEditView.as_view(), name="edit"),
     path("agreements/<int:pk>/print/", views.AgreementPrintView.as_view(), name="print"),

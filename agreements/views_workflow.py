@@ -10,8 +10,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.http import require_http_methods
@@ -25,6 +27,7 @@ from slaweb.tenancy.views import tenant_url
 
 from . import services
 from .choices import AgreementStatus, Side
+from .forms import contacts_of
 from .forms_workflow import LinkApproveForm, LinkDeclineForm, RecordApprovalForm, SendBackForm
 from .models import Agreement
 from .services.approval_link import link_key, pending_agreement, read_token
@@ -162,6 +165,24 @@ class RequestApprovalLinkView(TenantPageMixin, View):
                 % {"address": message.to_address},
             )
         return redirect(tenant_url(request, "agreements:detail", pk) + "#approvals")
+
+
+class ContactOptionsView(TenantPageMixin, View):
+    """The <option>s of the contact list for the chosen customer (the agreement form's HTMX
+    dependent select): only that customer's contacts, of this tenant."""
+
+    model = Agreement
+    read_role = Role.MANAGER
+
+    def get(self, request):
+        customer = request.GET.get("customer", "")
+        contacts = contacts_of(request.tenant, customer if customer.isdigit() else None)
+        if not customer.isdigit():
+            contacts = contacts.none()
+        options = format_html_join(
+            "", '<option value="{}">{}</option>', ((c.pk, str(c)) for c in contacts)
+        )
+        return HttpResponse(format_html('<option value="">---------</option>{}', options))
 
 
 # --------------------------------------------------------------------------

@@ -15,14 +15,15 @@ from django.urls import reverse
 
 from agreements import services
 from agreements.choices import AgreementStatus, Side
+from agreements.forms import AgreementForm
 from agreements.models import Agreement, AgreementApproval, Contact
 from agreements.services.approval_link import SALT, make_token
 from slaweb.mail.models import OutboxMessage
 from slaweb.tenancy.context import tenant_context
 from slaweb.tenancy.models import AuditEvent
 from tests.factories import MembershipFactory
-from tests.factories.agreements import AgreementFactory
-from tests.isolation import PageIsolationTests
+from tests.factories.agreements import AgreementFactory, ContactFactory, CustomerFactory
+from tests.isolation import IsolationCoverage, PageIsolationTests
 
 from .conftest import make_draft
 
@@ -256,3 +257,50 @@ class TestSendBack:
         response = api_manager.post(url, format="json")
         assert response.status_code == 202
         assert response.json()["to"] == in_review.customer_contact.email
+
+
+class TestContactChoices(IsolationCoverage):
+    """The contact list of an agreement follows the chosen customer."""
+
+    covers = ["agreements:contact-options"]  # test_options_are_the_customers_contacts_only
+
+    def test_the_form_lists_only_the_chosen_customers_contacts(self, tenant_a):
+        with tenant_context(tenant_a):
+            mine = CustomerFactory(tenant=tenant_a, name="Mine")
+            theirs = CustomerFactory(tenant=tenant_a, name="Theirs")
+            li = ContactFactory(tenant=tenant_a, customer=mine, name="Li Lei")
+            han = ContactFactory(tenant=tenant_a, customer=theirs, name="Han Meimei")
+            form = AgreementForm(data={"customer": mine.pk}, tenant=tenant_a)
+            assert list(form.fields["customer_contact"].queryset) == [li]
+            unbound = AgreementForm(tenant=tenant_a)
+            assert set(unbound.fields["customer_contact"].queryset) == {li, han}
+            attrs = form.fields["customer"].widget.attrs
+            assert (
+                attrs["hx-target"] == "#id_customer_contact"
+                and "contact-options" in attrs["hx-get"]
+            )
+            picked = AgreementForm(
+                data={"customer": mine.pk, "customer_contact": han.pk}, tenant=tenant_a
+            )
+            assert not picked.is_valid() and "customer_contact" in picked.errors
+
+    def test_options_are_the_customers_contacts_only(
+        self, client, tenant_a, tenant_b, manager_a, viewer_a
+    ):
+        with tenant_context(tenant_a):
+            mine = CustomerFactory(tenant=tenant_a, name="Mine")
+            ContactFactory(tenant=tenant_a, customer=mine, name="Li Lei")
+            ContactFactory(
+                tenant=tenant_a, customer=CustomerFactory(tenant=tenant_a), name="Han Meimei"
+            )
+        with tenant_context(tenant_b):
+            foreign = CustomerFactory(tenant=tenant_b, name="Foreign")
+            ContactFactory(tenant=tenant_b, customer=foreign, name="Secret Person")
+        url = reverse("agreements:contact-options", args=[tenant_a.slug])
+        client.force_login(manager_a.user)
+        options = client.get(url, {"customer": mine.pk}, HTTP_HX_REQUEST="true").content.decode()
+        assert "Li Lei" in options and "Han Meimei" not in options
+        assert "Secret Person" not in client.get(url, {"customer": foreign.pk}).content.decode()
+        assert client.get(url, {"customer": "x"}).content.decode().count("<option") == 1
+        client.force_login(viewer_a.user)
+        assert client.get(url, {"customer": mine.pk}).status_code == 403

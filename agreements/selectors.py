@@ -12,7 +12,6 @@ from .choices import AgreementStatus
 from .models import (
     Agreement,
     AgreementApproval,
-    BusinessCalendar,
     MetricDefinition,
     PriorityTier,
     Service,
@@ -110,10 +109,4 @@ def expiring_within(
         status=AgreementStatus.ACTIVE,
         effective_to__gte=today,
         effective_to__lte=today + dt.timedelta(days=days),
-    )
-
-
-def calendars(tenant) -> QuerySet[BusinessCalendar]:
-    return BusinessCalendar.objects.filter(tenant=tenant).prefetch_related(
-        "slots", "holidays", "working_days"
     )

@@ -13,6 +13,7 @@ tenant_patterns = [
     path("", include("slaweb.mail.urls")),
     path("", include("agreements.urls")),
     path("", include("surveys.urls")),
+    path("", include("metrics.urls")),
 ]
 
 api_patterns = [

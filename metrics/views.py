@@ -1,0 +1,359 @@
+"""Pages of the metrics domain under /t/<slug>/: compliance grid and drill-down, the at-risk
+board, improvement actions, data lists per kind, CSV imports and the webhook settings."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.generic import DetailView, ListView, TemplateView
+
+from agreements.choices import TIME_KINDS, MetricKind
+from agreements.models import Agreement
+from slaweb.tenancy.models import Role
+from slaweb.tenancy.pages import TenantPageMixin
+from slaweb.tenancy.views import tenant_url
+
+from . import imports, warnings
+from .choices import ClockState
+from .filtersets import (
+    DeliveryFilterSet,
+    ImprovementActionFilterSet,
+    OutageFilterSet,
+    SampleFilterSet,
+    TicketFilterSet,
+)
+from .forms import ImprovementActionForm, MappingForm, UploadForm
+from .models import (
+    ComplianceResult,
+    Delivery,
+    ImportJob,
+    ImprovementAction,
+    Outage,
+    Sample,
+    Ticket,
+    TicketClock,
+    WebhookEvent,
+    WebhookSecret,
+)
+from .models.surfaces import ImportStatus
+from .webhooks import create_secret
+
+PAGE_SIZE = 50
+GRID_PERIODS = 12
+SECRET_SESSION_KEY = "metrics:webhook-secret"
+
+
+class FilteredListView(TenantPageMixin, ListView):
+    """A list with a shared FilterSet (the API uses the same one) and pagination."""
+
+    filterset_class = None
+    paginate_by = PAGE_SIZE
+
+    def scope_queryset(self, queryset):
+        self.filterset = self.filterset_class(self.request.GET or None, queryset=queryset)
+        if self.filterset.is_bound and self.filterset.is_valid():
+            return self.filterset.qs
+        return queryset
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["filter_form"] = self.filterset.form
+        return context
+
+
+# -- data per kind -------------------------------------------------------------------------
+
+DATA_KINDS = {
+    "tickets": (Ticket, TicketFilterSet, gettext_lazy("Tickets")),
+    "deliveries": (Delivery, DeliveryFilterSet, gettext_lazy("Deliveries")),
+    "outages": (Outage, OutageFilterSet, gettext_lazy("Outages")),
+    "samples": (Sample, SampleFilterSet, gettext_lazy("Samples")),
+}
+
+
+class DataListView(FilteredListView):
+    kind = "tickets"
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.model, self.filterset_class, self.title = DATA_KINDS[self.kind]
+        self.template_name = f"metrics/data_{self.kind}.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(kind=self.kind, title=self.title, kinds=DATA_KINDS)
+        return context
+
+
+# -- compliance grid and drill-down --------------------------------------------------------
+
+
+class GridView(TenantPageMixin, DetailView):
+    """Metrics (rows) x the last GRID_PERIODS periods (columns) of one agreement family."""
+
+    model = Agreement
+    template_name = "metrics/grid.html"
+    context_object_name = "agreement"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        results = list(
+            self.tenant_rows(ComplianceResult)
+            .filter(family=self.object.family)
+            .select_related("metric")
+            .order_by("period_kind", "metric_name", "period_start")
+        )
+        periods = sorted({(r.period_kind, r.period_start) for r in results})[-GRID_PERIODS:]
+        wanted = set(periods)
+        rows: dict[str, dict] = {}
+        for r in results:
+            if (r.period_kind, r.period_start) in wanted:
+                row = rows.setdefault(r.metric_name, {"metric": r.metric, "cells": {}})
+                row["cells"][(r.period_kind, r.period_start)] = r
+        grid = [
+            {"name": name, "metric": row["metric"], "cells": [row["cells"].get(p) for p in periods]}
+            for name, row in sorted(rows.items())
+        ]
+        context.update(periods=periods, grid=grid)
+        return context
+
+
+class ResultDetailView(TenantPageMixin, DetailView):
+    """The records behind one cell: late tickets and by how much, outages counted or excluded."""
+
+    model = ComplianceResult
+    template_name = "metrics/result_detail.html"
+    context_object_name = "result"
+
+    def scope_queryset(self, queryset):
+        return queryset.select_related("metric", "agreement")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        result = self.object
+        kind = result.metric.kind
+        if kind in TIME_KINDS:
+            clocks = (
+                self.tenant_rows(TicketClock)
+                .filter(
+                    family=result.family,
+                    metric__name=result.metric_name,
+                    period_start=result.period_start,
+                )
+                .select_related("ticket")
+                .order_by("-elapsed", "due_target_at")
+            )
+            target = dt.timedelta(minutes=float(result.metric.target))
+            rows = []
+            for clock in clocks[:500]:
+                late = None
+                if clock.elapsed is not None and clock.elapsed > target:
+                    late = clock.elapsed - target
+                elif clock.stopped_at is None and clock.counts_at <= timezone.now():
+                    late = timezone.now() - clock.due_target_at
+                rows.append({"clock": clock, "late": late})
+            context.update(clock_rows=rows, target=target)
+        elif kind in (MetricKind.AVAILABILITY_PERCENT, MetricKind.DOWNTIME_MINUTES):
+            context["outages"] = result.details.get("outages", [])
+        elif kind in (MetricKind.ON_TIME_DELIVERY_RATE, MetricKind.ACCURACY):
+            context["deliveries"] = self.tenant_rows(Delivery).filter(
+                family=result.family,
+                due_at__date__gte=result.period_start,
+                due_at__date__lt=result.period_end,
+            )[:500]
+        else:
+            context["samples"] = self.tenant_rows(Sample).filter(
+                family=result.family,
+                metric_name=result.metric_name,
+                period_start__gte=result.period_start,
+                period_start__lt=result.period_end,
+            )[:500]
+        context["late_states"] = (ClockState.WITHIN_MINIMUM, ClockState.MISSED)
+        return context
+
+
+# -- the at-risk board ---------------------------------------------------------------------
+
+
+class BoardView(TenantPageMixin, ListView):
+    """Running clocks due within the warning window, soonest first; the list part reloads
+    itself every 30 s with HTMX (a refresh link without JavaScript)."""
+
+    model = TicketClock
+    template_name = "metrics/board.html"
+    paginate_by = PAGE_SIZE
+
+    def scope_queryset(self, queryset):
+        self.now = timezone.now()
+        return warnings.candidates(self.now).filter(pk__in=queryset.values("pk"))
+
+    def get_template_names(self):
+        if self.request.htmx:
+            return ["metrics/_board_rows.html"]
+        return [self.template_name]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        shares = warnings.Shares(self.now)
+        context["risks"] = [shares.risk(clock) for clock in context["object_list"]]
+        context["now"] = self.now
+        return context
+
+
+# -- improvement actions -------------------------------------------------------------------
+
+
+class ActionListView(FilteredListView):
+    model = ImprovementAction
+    filterset_class = ImprovementActionFilterSet
+    template_name = "metrics/action_list.html"
+
+    def scope_queryset(self, queryset):
+        return super().scope_queryset(queryset.select_related("agreement"))
+
+
+class ActionEditView(TenantPageMixin, DetailView):
+    model = ImprovementAction
+    template_name = "metrics/action_edit.html"
+    context_object_name = "action"
+
+    def scope_queryset(self, queryset):
+        return queryset.select_related("agreement", "metric")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["form"] = kwargs.get("form") or ImprovementActionForm(instance=self.object)
+        return context
+
+    def post(self, request, pk):
+        self.object = self.get_object()
+        form = ImprovementActionForm(request.POST, instance=self.object)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form), status=422)
+        form.save()
+        messages.success(request, _("The improvement action was saved."))
+        return redirect(tenant_url(request, "metrics:action-edit", self.object.pk))
+
+
+# -- CSV import ----------------------------------------------------------------------------
+
+
+class ImportStartView(TenantPageMixin, ListView):
+    """Upload a file (and the recent imports)."""
+
+    model = ImportJob
+    template_name = "metrics/import_start.html"
+    paginate_by = 20
+
+    def scope_queryset(self, queryset):
+        return queryset.defer("content", "errors")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["form"] = kwargs.get("form") or UploadForm(
+            initial={"kind": self.request.GET.get("kind", "tickets")}
+        )
+        return context
+
+    def post(self, request):
+        form = UploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                job = imports.create_job(
+                    form.cleaned_data["kind"], form.cleaned_data["file"], request.user
+                )
+            except ValidationError as error:
+                form.add_error("file", error)
+            else:
+                return redirect(tenant_url(request, "metrics:import-job", job.pk))
+        self.object_list = self.get_queryset()
+        return render(request, self.template_name, self.get_context_data(form=form), status=422)
+
+
+class ImportJobView(TenantPageMixin, DetailView):
+    """Preview and column mapping before the run; progress and the outcome after."""
+
+    model = ImportJob
+    template_name = "metrics/import_job.html"
+    context_object_name = "job"
+
+    def get_template_names(self):
+        if self.request.htmx and self.request.GET.get("part") == "progress":
+            return ["metrics/_import_progress.html"]
+        return [self.template_name]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        job = self.object
+        context["processed"] = imports.progress(job)
+        context["percent"] = int(context["processed"] * 100 / job.total) if job.total else 0
+        if job.status == ImportStatus.UPLOADED:
+            context["preview"] = imports.preview(job)
+            context["form"] = kwargs.get("form") or MappingForm(
+                kind=job.kind, columns=job.columns, initial=MappingForm.initial_for(job.mapping)
+            )
+        context["first_errors"] = job.errors[:20]
+        return context
+
+    def post(self, request, pk):
+        self.object = job = self.get_object()
+        if job.status != ImportStatus.UPLOADED:
+            return redirect(tenant_url(request, "metrics:import-job", job.pk))
+        form = MappingForm(request.POST, kind=job.kind, columns=job.columns)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form), status=422)
+        imports.start_import(job, form.mapping(), form.cleaned_data["store_valid"])
+        return redirect(tenant_url(request, "metrics:import-job", job.pk))
+
+
+class ImportErrorsView(TenantPageMixin, DetailView):
+    """The rejected rows as CSV: line, column, reason."""
+
+    model = ImportJob
+
+    def get(self, request, pk):
+        job = self.get_object()
+        response = HttpResponse(
+            "\ufeff" + imports.errors_csv(job), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-errors.csv"'
+        return response
+
+
+# -- webhook settings ----------------------------------------------------------------------
+
+
+class WebhookSettingsView(TenantPageMixin, TemplateView):
+    read_role = Role.ADMIN
+    write_role = Role.ADMIN
+    template_name = "metrics/webhook_settings.html"
+
+    def get(self, request, *args, **kwargs):
+        secret = request.session.pop(SECRET_SESSION_KEY, None)
+        response = self.render_to_response(self.get_context_data(new_secret=secret))
+        response["Cache-Control"] = "no-store"
+        return response
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        now = timezone.now()
+        context.update(
+            endpoint=self.request.build_absolute_uri(f"/hooks/{self.request.tenant.slug}/tickets/"),
+            secrets=[s for s in self.tenant_rows(WebhookSecret)[:10]],
+            events=self.tenant_rows(WebhookEvent)[:50],
+            now=now,
+        )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        _row, plain = create_secret(request.user)
+        request.session[SECRET_SESSION_KEY] = plain
+        messages.success(request, _("A new secret was created. Copy it now: it is shown once."))
+        return redirect(tenant_url(request, "metrics:webhook"))

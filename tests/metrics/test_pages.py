@@ -1,0 +1,203 @@
+"""Metrics pages: grid and drill-down, at-risk board, actions, data lists, CSV import pages,
+webhook settings; constant queries on lists and the grid; bad input answered beside the field."""
+
+from __future__ import annotations
+
+import pytest
+import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from metrics import imports
+from metrics.models import ComplianceResult, ImportJob, Ticket, WebhookSecret
+from metrics.services.compliance import recompute_stale
+from metrics.services.ingest import ingest_records
+from slaweb.tenancy.context import tenant_context
+from tests.metrics.conftest import cn
+
+pytestmark = pytest.mark.django_db(transaction=False)
+
+NOW = cn(2026, 3, 20, 10, 0)
+
+
+def tickets(n, start=0, **kw):
+    return [
+        {
+            "agreement": "SLA-M1",
+            "external_id": f"T-{i}",
+            "priority": "P2",
+            "opened_at": "2026-03-02T09:00:00+08:00",
+            "first_response_at": "2026-03-02T09:45:00+08:00"
+            if i % 3
+            else "2026-03-02T13:30:00+08:00",
+            "resolved_at": "2026-03-02T15:00:00+08:00",
+            **kw,
+        }
+        for i in range(start, start + n)
+    ]
+
+
+@pytest.fixture
+def data(tenant_a, agreement):
+    with time_machine.travel(NOW, tick=False), tenant_context(tenant_a):
+        ingest_records("tickets", tickets(6))
+        ingest_records(
+            "tickets",
+            [
+                {
+                    "agreement": "SLA-M1",
+                    "external_id": "LIVE-1",
+                    "priority": "P2",
+                    "opened_at": "2026-03-20T09:00:00+08:00",
+                }
+            ],
+        )
+        ingest_records(
+            "outages",
+            [
+                {
+                    "agreement": "SLA-M1",
+                    "external_id": "O-1",
+                    "start": "2026-03-03T10:00:00+08:00",
+                    "end": "2026-03-03T11:00:00+08:00",
+                }
+            ],
+        )
+    with time_machine.travel(NOW, tick=False), tenant_context(tenant_a):
+        recompute_stale(tenant_a.pk, now=NOW)
+    return agreement
+
+
+def url(name, tenant, *args):
+    return reverse(f"metrics:{name}", args=[tenant.slug, *args])
+
+
+@pytest.fixture
+def browser(client, admin_a):
+    client.force_login(admin_a.user)
+    return client
+
+
+def test_grid_shows_status_in_text_and_drills_down(
+    browser, tenant_a, data, django_assert_max_num_queries
+):
+    with time_machine.travel(NOW, tick=False), django_assert_max_num_queries(16):
+        page = browser.get(url("grid", tenant_a, data.pk))
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Response" in text and "Availability" in text and "2026-03" in text
+    with tenant_context(tenant_a):
+        response = ComplianceResult.objects.get(metric_name="Response", period_start="2026-03-01")
+        availability = ComplianceResult.objects.get(
+            metric_name="Availability", period_start="2026-03-01"
+        )
+    assert response.get_status_display() in text
+    with time_machine.travel(NOW, tick=False):
+        cell = browser.get(url("result", tenant_a, response.pk)).content.decode()
+    # T-0 and T-3 answered at 13:30: 210 working minutes, 150 over the 60-minute target.
+    assert "T-3" in cell and "2:30:00" in cell
+    outage = browser.get(url("result", tenant_a, availability.pk)).content.decode()
+    assert "O-1" in outage and "counted" in outage
+
+
+def test_board_lists_running_clocks_soonest_first_and_refreshes(browser, tenant_a, data):
+    with time_machine.travel(cn(2026, 3, 20, 9, 50), tick=False):
+        page = browser.get(url("board", tenant_a))
+        part = browser.get(url("board", tenant_a), HTTP_HX_REQUEST="true")
+    text = page.content.decode()
+    assert "LIVE-1" in text and 'hx-trigger="every 30s"' in text and "Refresh now" in text
+    assert "83 %" in text  # 50 of 60 working minutes of the response target
+    assert "<html" not in part.content.decode() and "LIVE-1" in part.content.decode()
+
+
+@pytest.mark.parametrize("name", ["tickets", "deliveries", "outages", "samples", "action-list"])
+def test_lists_run_constant_queries(browser, tenant_a, data, name, django_assert_max_num_queries):
+    with tenant_context(tenant_a):
+        ingest_records("tickets", tickets(30, start=100))
+    with django_assert_max_num_queries(16):
+        page = browser.get(url(name, tenant_a))
+    assert page.status_code == 200
+
+
+def test_ticket_filters_and_bad_filter_value(browser, tenant_a, data):
+    page = browser.get(url("tickets", tenant_a), {"external_id": "T-4"}).content.decode()
+    assert "T-4" in page and "T-5" not in page
+    bad = browser.get(url("tickets", tenant_a), {"opened_from": "yesterday"})
+    assert bad.status_code == 200 and "errorlist" in bad.content.decode()
+
+
+def test_import_pages_upload_map_run_and_download_errors(browser, tenant_a, data):
+    bad = browser.post(
+        url("import", tenant_a), {"kind": "tickets", "file": SimpleUploadedFile("x.csv", b"")}
+    )
+    assert bad.status_code == 422 and "file is empty" in bad.content.decode()
+    csv = (
+        b"ref,id,prio,opened\n"
+        b"SLA-M1,N-1,P2,2026-03-05T09:00:00+08:00\n"
+        b"SLA-M1,N-2,P9,2026-03-05T09:00:00+08:00\n"
+    )
+    response = browser.post(
+        url("import", tenant_a), {"kind": "tickets", "file": SimpleUploadedFile("t.csv", csv)}
+    )
+    assert response.status_code == 302
+    with tenant_context(tenant_a):
+        job = ImportJob.objects.get()
+    page = browser.get(url("import-job", tenant_a, job.pk)).content.decode()
+    assert "N-2" in page and "First rows" in page
+    missing = browser.post(url("import-job", tenant_a, job.pk), {"map_agreement": "ref"})
+    assert missing.status_code == 422 and "map_priority_error" in missing.content.decode()
+    mapping = {
+        "map_agreement": "ref",
+        "map_external_id": "id",
+        "map_priority": "prio",
+        "map_opened_at": "opened",
+    }
+    assert browser.post(url("import-job", tenant_a, job.pk), mapping).status_code == 302
+    with tenant_context(tenant_a):
+        assert ImportJob.objects.get().status == "queued"
+        imports.run_import(job.pk)
+        assert not Ticket.objects.filter(external_id__startswith="N-").exists()
+    done = browser.get(url("import-job", tenant_a, job.pk)).content.decode()
+    assert "nothing was stored" in done and "hx-trigger" not in done
+    errors = browser.get(url("import-errors", tenant_a, job.pk))
+    assert errors["Content-Type"].startswith("text/csv")
+    assert "3,prio," in errors.content.decode("utf-8-sig")
+
+
+def test_action_edit_requires_verification_text(browser, tenant_a, data):
+    from metrics.models import ImprovementAction
+
+    with tenant_context(tenant_a):
+        result = ComplianceResult.objects.filter(metric_name="Response").first()
+        action = ImprovementAction.objects.create(
+            family=data.family,
+            agreement=data,
+            metric=result.metric,
+            metric_name="Response",
+            streak_start="2026-01-01",
+            due_date="2026-04-30",
+        )
+    target = url("action-edit", tenant_a, action.pk)
+    bad = browser.post(target, {"status": "verified", "due_date": "2026-04-30", "verification": ""})
+    assert bad.status_code == 422 and "verified" in bad.content.decode()
+    good = browser.post(
+        target, {"status": "done", "due_date": "2026-04-30", "owner": "Li", "notes": "More staff"}
+    )
+    assert good.status_code == 302
+    with tenant_context(tenant_a):
+        action.refresh_from_db()
+    assert (action.status, action.owner) == ("done", "Li")
+
+
+def test_webhook_secret_is_shown_once_to_admins(browser, client, tenant_a, manager_a):
+    page = browser.post(url("webhook", tenant_a))
+    assert page.status_code == 302
+    first = browser.get(url("webhook", tenant_a))
+    assert first["Cache-Control"] == "no-store"
+    with tenant_context(tenant_a):
+        secret = WebhookSecret.objects.get().secret
+    assert secret in first.content.decode() and "/hooks/alpha/tickets/" in first.content.decode()
+    assert secret not in browser.get(url("webhook", tenant_a)).content.decode()
+    client.force_login(manager_a.user)
+    assert client.get(url("webhook", tenant_a)).status_code == 403
+    assert client.post(url("webhook", tenant_a)).status_code == 403

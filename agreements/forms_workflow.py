@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from .choices import Side
@@ -38,7 +39,7 @@ class RecordApprovalForm(forms.Form):
 
     def __init__(self, *args, agreement: Agreement, missing: list[str], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["side"].choices = [c for c in Side.choices if c[0] in missing]
+        self.fields["side"].choices = [(v, capfirst(t)) for v, t in Side.choices if v in missing]
         self.fields["on_behalf_of"].queryset = Contact.objects.filter(
             customer_id=agreement.customer_id, archived=False
         ).order_by("name")

@@ -20,8 +20,9 @@ from django.views.decorators.http import require_http_methods
 
 from slaweb.mail.models import OutboxMessage
 from slaweb.ratelimit import rate_limit
+from slaweb.tenancy.audit_display import tenant_zone
 from slaweb.tenancy.context import Actor, acting_as, tenant_context
-from slaweb.tenancy.models import Role
+from slaweb.tenancy.models import Role, Tenant
 from slaweb.tenancy.pages import TenantPageMixin
 from slaweb.tenancy.views import tenant_url
 
@@ -257,6 +258,7 @@ def _link_page(request, agreement, language):
         "decline_form": decline_form,
         "language": language,
         "provider_approval": full.approvals.filter(side=Side.PROVIDER).first(),
+        "zone": tenant_zone(Tenant.objects.get(pk=agreement.tenant_id)),
     }
     status = INVALID if request.method == "POST" else 200
     return render(request, "agreements/approval_link.html", context, status=status)

@@ -30,6 +30,7 @@ def review_panel(context, agreement):
         if can_act and state["missing_sides"]
         else None,
         "send_back_form": SendBackForm(auto_id="send-back-%s") if can_act else None,
+        "zone": tenant_zone(getattr(request, "tenant", None)),
         **state,
     }
 

@@ -97,7 +97,7 @@ def present(events, tenant) -> list[EventRow]:
         changes = []
         for attname, pair in (event.changes or {}).items():
             field = fields.get(attname)
-            if field is None or not isinstance(pair, list) or len(pair) != 2:
+            if field is None or _internal(field) or not isinstance(pair, list) or len(pair) != 2:
                 continue
             label = str(capfirst(field.verbose_name))
             old, new = (_show(field, value, names, zone) for value in pair)
@@ -119,6 +119,19 @@ def present(events, tenant) -> list[EventRow]:
             )
         )
     return rows
+
+
+# Bookkeeping, not something a person changed: ids, optimistic locks, version families.
+INTERNAL_FIELDS = {"lock_version", "family", "snapshot"}
+
+
+def _internal(field: models.Field) -> bool:
+    return (
+        field.primary_key
+        or field.name in INTERNAL_FIELDS
+        or getattr(field, "auto_now", False)
+        or getattr(field, "auto_now_add", False)
+    )
 
 
 def _related_names(events) -> dict:

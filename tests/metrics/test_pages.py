@@ -201,3 +201,17 @@ def test_webhook_secret_is_shown_once_to_admins(browser, client, tenant_a, manag
     client.force_login(manager_a.user)
     assert client.get(url("webhook", tenant_a)).status_code == 403
     assert client.post(url("webhook", tenant_a)).status_code == 403
+
+
+def test_agreement_list_shows_the_latest_period_health(browser, tenant_a, data):
+    page = browser.get(reverse("agreements:list", args=[tenant_a.slug])).content.decode()
+    with tenant_context(tenant_a):
+        march = ComplianceResult.objects.filter(period_start="2026-03-01")
+        breached = march.filter(status="breached").count()
+        met = march.filter(status="met").count()
+    assert url("grid", tenant_a, data.pk) in page and "2026-03" in page
+    if breached:
+        assert f"{breached} breached" in page
+    if met:
+        assert f"{met} met" in page
+    assert breached + met > 0

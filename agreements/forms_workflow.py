@@ -6,11 +6,13 @@ from django import forms
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from slaweb.tenancy.forms import TenantForm
+
 from .choices import Side
 from .models import Agreement, Contact
 
 
-class RecordApprovalForm(forms.Form):
+class RecordApprovalForm(TenantForm):
     """One side's approval, recorded by a member. The customer side names the contact who
     approved and the evidence (the member records it on the contact's behalf)."""
 
@@ -38,7 +40,7 @@ class RecordApprovalForm(forms.Form):
     )
 
     def __init__(self, *args, agreement: Agreement, missing: list[str], **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, tenant=agreement.tenant_id, **kwargs)
         self.fields["side"].choices = [(v, capfirst(t)) for v, t in Side.choices if v in missing]
         self.fields["on_behalf_of"].queryset = Contact.objects.filter(
             customer_id=agreement.customer_id, archived=False

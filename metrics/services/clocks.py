@@ -187,11 +187,14 @@ def write_clocks(
     table = TicketClock._meta.db_table
     with connection.cursor() as cur:
         cur.execute(
-            f"SELECT family, metric_id, period_start FROM {table} "
+            f"SELECT id, ticket_id, metric_id, family, period_start FROM {table} "
             "WHERE tenant_id = %s AND ticket_id = ANY(%s)",
             [tenant_id, ticket_ids],
         )
-        touched = cur.fetchall()
+        existing = cur.fetchall()
+        touched = [(family, metric, period) for _id, _t, metric, family, period in existing]
+        keep = {(v.ticket_id, v.metric_id) for v in values}
+        gone = [pk for pk, ticket, metric, _f, _p in existing if (ticket, metric) not in keep]
         columns = [[getattr(v, c) for v in values] for c in CLOCK_COLUMNS]
         unnest = ", ".join(f"%s::{t}[]" for t in _TYPES)
         updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in CLOCK_COLUMNS[2:])
@@ -205,18 +208,14 @@ def write_clocks(
                 """,
                 [tenant_id, *columns],
             )
-        gone = f"""
-            SELECT c.id FROM {table} c
-            WHERE c.tenant_id = %s AND c.ticket_id = ANY(%s)
-              AND NOT EXISTS (SELECT 1 FROM unnest(%s::bigint[], %s::bigint[]) AS k(t, m)
-                              WHERE k.t = c.ticket_id AND k.m = c.metric_id)
-        """
-        args = [tenant_id, ticket_ids, columns[0] if values else [], columns[1] if values else []]
-        cur.execute(
-            f"DELETE FROM {ClockWarning._meta.db_table} WHERE tenant_id = %s AND clock_id IN ({gone})",
-            [tenant_id, *args],
-        )
-        cur.execute(f"DELETE FROM {table} WHERE id IN ({gone})", args)
+        if gone:  # clocks of metrics that no longer cover their ticket
+            cur.execute(
+                f"DELETE FROM {ClockWarning._meta.db_table} WHERE tenant_id = %s AND clock_id = ANY(%s)",
+                [tenant_id, gone],
+            )
+            cur.execute(
+                f"DELETE FROM {table} WHERE tenant_id = %s AND id = ANY(%s)", [tenant_id, gone]
+            )
     touched += [(v.family, v.metric_id, v.period_start) for v in values]
     return touched
 

@@ -263,13 +263,14 @@ def main() -> None:
     parser.add_argument("--tickets", type=int, default=1_000_000)
     parser.add_argument("--agreements", type=int, default=200)
     parser.add_argument("--memory-sizes", default="")
+    parser.add_argument("--slug", help="tenant slug (default bench-<tickets>); use a new one per run")
     parser.add_argument("--memory-child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.memory_child:
         memory_child(args.memory_child)
         return
     n = args.tickets
-    tenant, refs, calendar = setup(f"bench-{n}", args.agreements)
+    tenant, refs, calendar = setup(args.slug or f"bench-{n}", args.agreements)
     rows = records(n, refs)
     print(f"{n:,} tickets over {len(refs)} agreements and 12 months, 30 % with pauses")
 

@@ -4,6 +4,7 @@ board, improvement actions, data lists per kind, CSV imports and the webhook set
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -14,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import DetailView, ListView, TemplateView
 
-from agreements.choices import TIME_KINDS, MetricKind
+from agreements.choices import TIME_KINDS, MeasurementPeriod, MetricKind
 from agreements.models import Agreement
 from slaweb.tenancy.models import Role
 from slaweb.tenancy.pages import TenantPageMixin
@@ -43,6 +44,7 @@ from .models import (
     WebhookSecret,
 )
 from .models.surfaces import ImportStatus
+from .periods import agreement_time_zone
 from .webhooks import create_secret
 
 PAGE_SIZE = 50
@@ -50,7 +52,19 @@ GRID_PERIODS = 12
 SECRET_SESSION_KEY = "metrics:webhook-secret"
 
 
-class FilteredListView(TenantPageMixin, ListView):
+class TenantTimeMixin:
+    """Times on these pages are shown in the organisation's time zone (rendered inside it)."""
+
+    def dispatch(self, request, *args, **kwargs):
+        zone = getattr(getattr(request, "tenant", None), "time_zone", "") or "UTC"
+        with timezone.override(ZoneInfo(zone)):
+            response = super().dispatch(request, *args, **kwargs)
+            if hasattr(response, "render") and not response.is_rendered:
+                response.render()
+        return response
+
+
+class FilteredListView(TenantTimeMixin, TenantPageMixin, ListView):
     """A list with a shared FilterSet (the API uses the same one) and pagination."""
 
     filterset_class = None
@@ -95,7 +109,7 @@ class DataListView(FilteredListView):
 # -- compliance grid and drill-down --------------------------------------------------------
 
 
-class GridView(TenantPageMixin, DetailView):
+class GridView(TenantTimeMixin, TenantPageMixin, DetailView):
     """Metrics (rows) x the last GRID_PERIODS periods (columns) of one agreement family."""
 
     model = Agreement
@@ -110,22 +124,27 @@ class GridView(TenantPageMixin, DetailView):
             .select_related("metric")
             .order_by("period_kind", "metric_name", "period_start")
         )
-        periods = sorted({(r.period_kind, r.period_start) for r in results})[-GRID_PERIODS:]
-        wanted = set(periods)
-        rows: dict[str, dict] = {}
-        for r in results:
-            if (r.period_kind, r.period_start) in wanted:
-                row = rows.setdefault(r.metric_name, {"metric": r.metric, "cells": {}})
-                row["cells"][(r.period_kind, r.period_start)] = r
-        grid = [
-            {"name": name, "metric": row["metric"], "cells": [row["cells"].get(p) for p in periods]}
-            for name, row in sorted(rows.items())
-        ]
-        context.update(periods=periods, grid=grid)
+        labels = dict(MeasurementPeriod.choices)
+        tables = []
+        for kind in MeasurementPeriod.values:  # one table per period length: month, quarter, year
+            own = [r for r in results if r.period_kind == kind]
+            periods = sorted({r.period_start for r in own})[-GRID_PERIODS:]
+            if not periods:
+                continue
+            cells: dict[str, dict] = {}
+            for r in own:
+                cells.setdefault(r.metric_name, {})[r.period_start] = r
+            rows = [
+                {"name": name, "cells": [by_start.get(p) for p in periods]}
+                for name, by_start in sorted(cells.items())
+                if any(p in by_start for p in periods)
+            ]
+            tables.append({"kind": kind, "label": labels[kind], "periods": periods, "rows": rows})
+        context["tables"] = tables
         return context
 
 
-class ResultDetailView(TenantPageMixin, DetailView):
+class ResultDetailView(TenantTimeMixin, TenantPageMixin, DetailView):
     """The records behind one cell: late tickets and by how much, outages counted or excluded."""
 
     model = ComplianceResult
@@ -133,7 +152,7 @@ class ResultDetailView(TenantPageMixin, DetailView):
     context_object_name = "result"
 
     def scope_queryset(self, queryset):
-        return queryset.select_related("metric", "agreement")
+        return queryset.select_related("metric", "agreement__default_calendar", "agreement__tenant")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -160,6 +179,21 @@ class ResultDetailView(TenantPageMixin, DetailView):
                     late = timezone.now() - clock.due_target_at
                 rows.append({"clock": clock, "late": late})
             context.update(clock_rows=rows, target=target)
+        elif kind in (MetricKind.FIRST_CONTACT_RESOLUTION_RATE, MetricKind.RECURRENCE_COUNT):
+            # The tickets that count against the metric (as metrics.services.compliance counts).
+            fcr = kind == MetricKind.FIRST_CONTACT_RESOLUTION_RATE
+            zone = ZoneInfo(agreement_time_zone(result.agreement))
+            start = dt.datetime.combine(result.period_start, dt.time(), zone)
+            end = dt.datetime.combine(result.period_end, dt.time(), zone)
+            column = "resolved_at" if fcr else "opened_at"
+            tickets = self.tenant_rows(Ticket).filter(
+                family=result.family, **{f"{column}__gte": start, f"{column}__lt": end}
+            )
+            if fcr:
+                tickets = tickets.filter(first_contact_resolved=False)
+            else:
+                tickets = tickets.exclude(recurrence_of="")
+            context.update(rate_tickets=tickets.order_by(column)[:500], fcr=fcr)
         elif kind in (MetricKind.AVAILABILITY_PERCENT, MetricKind.DOWNTIME_MINUTES):
             context["outages"] = result.details.get("outages", [])
         elif kind in (MetricKind.ON_TIME_DELIVERY_RATE, MetricKind.ACCURACY):
@@ -182,7 +216,7 @@ class ResultDetailView(TenantPageMixin, DetailView):
 # -- the at-risk board ---------------------------------------------------------------------
 
 
-class BoardView(TenantPageMixin, ListView):
+class BoardView(TenantTimeMixin, TenantPageMixin, ListView):
     """Running clocks due within the warning window, soonest first; the list part reloads
     itself every 30 s with HTMX (a refresh link without JavaScript)."""
 
@@ -219,7 +253,7 @@ class ActionListView(FilteredListView):
         return super().scope_queryset(queryset.select_related("agreement"))
 
 
-class ActionEditView(TenantPageMixin, DetailView):
+class ActionEditView(TenantTimeMixin, TenantPageMixin, DetailView):
     model = ImprovementAction
     template_name = "metrics/action_edit.html"
     context_object_name = "action"
@@ -245,7 +279,7 @@ class ActionEditView(TenantPageMixin, DetailView):
 # -- CSV import ----------------------------------------------------------------------------
 
 
-class ImportStartView(TenantPageMixin, ListView):
+class ImportStartView(TenantTimeMixin, TenantPageMixin, ListView):
     """Upload a file (and the recent imports)."""
 
     model = ImportJob
@@ -277,7 +311,7 @@ class ImportStartView(TenantPageMixin, ListView):
         return render(request, self.template_name, self.get_context_data(form=form), status=422)
 
 
-class ImportJobView(TenantPageMixin, DetailView):
+class ImportJobView(TenantTimeMixin, TenantPageMixin, DetailView):
     """Preview and column mapping before the run; progress and the outcome after."""
 
     model = ImportJob
@@ -313,7 +347,7 @@ class ImportJobView(TenantPageMixin, DetailView):
         return redirect(tenant_url(request, "metrics:import-job", job.pk))
 
 
-class ImportErrorsView(TenantPageMixin, DetailView):
+class ImportErrorsView(TenantTimeMixin, TenantPageMixin, DetailView):
     """The rejected rows as CSV: line, column, reason."""
 
     model = ImportJob
@@ -330,7 +364,7 @@ class ImportErrorsView(TenantPageMixin, DetailView):
 # -- webhook settings ----------------------------------------------------------------------
 
 
-class WebhookSettingsView(TenantPageMixin, TemplateView):
+class WebhookSettingsView(TenantTimeMixin, TenantPageMixin, TemplateView):
     read_role = Role.ADMIN
     write_role = Role.ADMIN
     template_name = "metrics/webhook_settings.html"

@@ -7,9 +7,11 @@ import datetime as dt
 import uuid
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from agreements.choices import AgreementStatus
 from agreements.models import Agreement, BusinessCalendar, CalendarSlot, Customer, Service
@@ -625,6 +627,7 @@ class TestRoles:
 
 
 class TestFilters:
+    @time_machine.travel(dt.datetime(2026, 11, 30, 12, tzinfo=dt.UTC), tick=False)
     def test_filters_and_search(self, api_viewer, tenant_a):
         draft = make_draft(tenant_a, "DRAFT-1")
         active = make_active(
@@ -632,7 +635,7 @@ class TestFilters:
             "ACT-1",
             title="Finance monthly report 财务月报",
             effective_from=dt.date(2026, 1, 1),
-            effective_to=dt.date.today() + dt.timedelta(days=20),
+            effective_to=timezone.localdate() + dt.timedelta(days=20),
         )
 
         def listed(**params):

@@ -1,10 +1,12 @@
 """The agreement editor's pages: list, SLA document, create/edit, inline tiers and metrics,
 workflow, versions and diff; isolation, roles, optimistic locking, constant queries."""
 
+import datetime as dt
 import re
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -113,8 +115,8 @@ class TestList:
             in manager.get(url("list"), {"status": "active"}).content.decode()
         )
 
+    @time_machine.travel(dt.datetime(2026, 12, 5, 12, tzinfo=dt.UTC), tick=False)
     def test_expiring_soon(self, manager, tenant_a):
-        import datetime as dt
 
         from django.utils import timezone
 

@@ -24,6 +24,7 @@ from ..choices import (
     Side,
     TierCode,
 )
+from ..editable import METRIC_FIELDS, TIER_FIELDS
 from ..models import (
     Agreement,
     AgreementApproval,
@@ -583,18 +584,7 @@ class PriorityTierSerializer(ModelCleanSerializer):
 
     class Meta:
         model = PriorityTier
-        fields = [
-            "id",
-            "lock_version",
-            "agreement",
-            "code",
-            "name",
-            "description",
-            "response_minutes",
-            "resolution_minutes",
-            "calendar",
-            "order",
-        ]
+        fields = ["id", "lock_version", "agreement", *TIER_FIELDS]
         read_only_fields = ["id"]
         validators: list = []
 
@@ -632,27 +622,7 @@ class MetricDefinitionSerializer(ModelCleanSerializer):
 
     class Meta:
         model = MetricDefinition
-        fields = [
-            "id",
-            "lock_version",
-            "agreement",
-            "name",
-            "kind",
-            "direction",
-            "unit",
-            "target",
-            "minimum_acceptable",
-            "attainment_goal_percent",
-            "tiers",
-            "data_source",
-            "provider_responsible",
-            "customer_responsible",
-            "period",
-            "ticket_kinds",
-            "ticket_categories",
-            "clock_stop",
-            "order",
-        ]
+        fields = ["id", "lock_version", "agreement", *METRIC_FIELDS, "tiers"]
         read_only_fields = ["id"]
         validators: list = []
 

@@ -274,3 +274,35 @@ def test_the_migration_restores_lost_tier_links_from_the_snapshot(tenant_a):
         assert not MetricDefinition.objects.get(
             agreement=active, name="Availability"
         ).tiers.exists()
+
+
+def test_a_tier_or_metric_edited_through_its_own_endpoint_bumps_the_agreements_lock(
+    draft, api_manager
+):
+    """As on the pages: a part's change is a change of the agreement (stale copies get 409)."""
+    with tenant_context(draft.tenant_id):
+        tier = PriorityTier.objects.get(agreement=draft, code="P4")
+        metric = MetricDefinition.objects.get(agreement=draft, name="Availability")
+    start = draft.lock_version
+    ok = api_manager.patch(
+        reverse("api:prioritytier-detail", args=[tier.pk]),
+        {"name": "Low", "lock_version": start},
+        format="json",
+    )
+    assert ok.status_code == 200, ok.content
+    stale = api_manager.patch(
+        reverse("api:metricdefinition-detail", args=[metric.pk]),
+        {"target": "99.6", "lock_version": start},
+        format="json",
+    )
+    assert stale.status_code == 409
+    unlocked = api_manager.patch(
+        reverse("api:metricdefinition-detail", args=[metric.pk]), {"target": "99.6"}, format="json"
+    )
+    assert unlocked.status_code == 200
+    deleted = api_manager.delete(
+        reverse("api:prioritytier-detail", args=[tier.pk]) + f"?lock_version={start + 2}"
+    )
+    assert deleted.status_code == 204
+    with tenant_context(draft.tenant_id):
+        assert Agreement.objects.get(pk=draft.pk).lock_version == start + 3

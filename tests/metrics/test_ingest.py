@@ -188,3 +188,32 @@ def test_too_many_records(agreement, scope_a):
     result = ingest_records("tickets", [ticket(i) for i in range(10_001)])
     assert not result.committed and result.errors[0].index == 0
     assert not Ticket.objects.exists()
+
+
+def test_upsert_samples_feeds_a_satisfaction_metric(tenant_a, scope_a):
+    from decimal import Decimal
+
+    from agreements.choices import MetricKind
+    from metrics.choices import Status
+    from metrics.models import ComplianceResult
+    from metrics.services.compliance import recompute_stale
+    from metrics.services.ingest import upsert_samples
+
+    from .conftest import make_active
+
+    score = {
+        "name": "Satisfaction",
+        "kind": MetricKind.SATISFACTION_SCORE,
+        "target": Decimal("4.5"),
+        "minimum_acceptable": Decimal("4.0"),
+        "period": "quarter",
+    }
+    agreement = make_active(tenant_a, "SLA-SAT", metrics=[score])
+    metric = agreement.metrics.get()
+    items = [{"period_start": dt.date(2026, 1, 1), "value": Decimal("4.2"), "n": 30}]
+    assert upsert_samples(metric, items).created == 1
+    assert upsert_samples(metric, items).unchanged == 1
+    recompute_stale(tenant_a.pk, now=dt.datetime(2026, 4, 2, tzinfo=dt.UTC))
+    result = ComplianceResult.objects.get(metric_name="Satisfaction", period_kind="quarter")
+    assert (result.period_start, result.count_all) == (dt.date(2026, 1, 1), 30)
+    assert (result.value, result.status) == (Decimal("4.2000"), Status.WARNING)

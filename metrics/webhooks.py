@@ -25,6 +25,7 @@ import json
 import secrets
 import time
 
+from django.core.exceptions import RequestDataTooBig
 from django.db import IntegrityError, transaction
 from django.http import JsonResponse
 from django.utils import timezone
@@ -156,7 +157,11 @@ def ticket_webhook(request, tenant_ref: str):
     tenant = Tenant.objects.filter(slug=tenant_ref).first()
     if tenant is None:
         return _refuse(404, "No such endpoint.")
-    if len(request.body) > MAX_BODY:
-        return _refuse(413, "The body is larger than 5 MB; send fewer tickets per request.")
+    try:
+        too_big = len(request.body) > MAX_BODY
+    except RequestDataTooBig:
+        too_big = True
+    if too_big:
+        return _refuse(413, "The body is too large; send fewer tickets per request.")
     with tenant_scope(tenant, Actor(user_id=None, label="ticket webhook", via="webhook")):
         return receive(request, tenant)

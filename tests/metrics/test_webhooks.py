@@ -138,3 +138,10 @@ def test_rotation_keeps_the_previous_secret_for_a_while(client, tenant_a, secret
         webhooks.create_secret()
         assert len(webhooks.valid_secrets()) == 2
         assert WebhookSecret.objects.count() == 3
+
+
+def test_too_large_body_is_refused_with_json(client, tenant_a, secret, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100
+    response = post(client, [TICKET, TICKET], secret)
+    assert response.status_code == 413 and "too large" in response.json()["error"]
+    assert stored(tenant_a) == 0

@@ -89,11 +89,12 @@ def clocks_for(ticket, terms: FamilyTerms, now: dt.datetime) -> list[ClockValue]
         start = ticket.opened_at
         target, minimum = minutes(metric.target), minutes(metric.minimum_acceptable)
         due_target = due(cal, start, target, pauses)
-        due_minimum = due(cal, start, minimum, pauses)
+        # Work is additive, so the minimum's due time continues from the target's.
+        due_minimum = due(cal, due_target, minimum - target, pauses)
         stop = stop_instant(ticket, metric)
         if stop is not None:
             worked = elapsed(cal, start, stop, pauses)
-            paused = elapsed(cal, start, stop) - worked
+            paused = elapsed(cal, start, stop) - worked if pauses else dt.timedelta(0)
             if worked <= target:
                 state = ClockState.WITHIN_TARGET
             elif worked <= minimum:

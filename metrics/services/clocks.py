@@ -221,7 +221,9 @@ def write_clocks(
     return touched
 
 
-def compute_clocks(tenant_id: int, ticket_ids: list[int], now: dt.datetime | None = None):
+def compute_clocks(
+    tenant_id: int, ticket_ids: list[int], now: dt.datetime | None = None, terms: dict | None = None
+):
     """Compute and store the clocks of these tickets; returns the touched (family, metric, period)."""
     now = now or timezone.now()
     touched = []
@@ -241,7 +243,9 @@ def compute_clocks(tenant_id: int, ticket_ids: list[int], now: dt.datetime | Non
                 "pauses",
             )
         )
-        terms = load_terms({t.family for t in tickets})
+        families = {t.family for t in tickets}
+        if terms is None or not families <= set(terms):
+            terms = load_terms(families)
         values = [
             v for t in tickets if t.family in terms for v in clocks_for(t, terms[t.family], now)
         ]

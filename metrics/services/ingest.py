@@ -88,18 +88,18 @@ def ingest_records(
             "n": f"{len(records):,}",
         }
         return IngestResult(errors=[RecordError(0, "", message)])
-    rows, errors = _validate(kind, records)
+    rows, errors, terms = _validate(kind, records)
     if errors and not partial:
         return IngestResult(errors=errors)
     result = IngestResult(errors=errors)
     if rows:
         with transaction.atomic():
-            _write(kind, tenant_id, rows, source, result)
+            _write(kind, tenant_id, rows, source, result, terms)
     result.committed = True
     return result
 
 
-def _validate(kind: str, records: list) -> tuple[list[dict], list[RecordError]]:
+def _validate(kind: str, records: list) -> tuple[list[dict], list[RecordError], dict]:
     from .terms import load_terms
 
     refs = {
@@ -144,7 +144,7 @@ def _validate(kind: str, records: list) -> tuple[list[dict], list[RecordError]]:
         values["content_hash"] = content_hash({"ref": reference, **values})
         values.update(family=family, agreement_reference=reference, external_id=record_id)
         rows.append(values)
-    return rows, errors
+    return rows, errors, terms
 
 
 def _columns(model) -> list[models.Field]:
@@ -152,7 +152,9 @@ def _columns(model) -> list[models.Field]:
     return [f for f in model._meta.concrete_fields if f.name not in skip]
 
 
-def _write(kind: str, tenant_id: int, rows: list[dict], source: str, result: IngestResult) -> None:
+def _write(
+    kind: str, tenant_id: int, rows: list[dict], source: str, result: IngestResult, terms: dict
+) -> None:
     model = MODELS[kind]
     table = model._meta.db_table
     instants = INSTANTS[kind]
@@ -193,7 +195,7 @@ def _write(kind: str, tenant_id: int, rows: list[dict], source: str, result: Ing
     clock_marks = []
     if kind == "tickets":
         ticket_ids = list(ids.values())
-        clock_marks = compute_clocks(tenant_id, ticket_ids)
+        clock_marks = compute_clocks(tenant_id, ticket_ids, terms=terms)
         resolved = [
             ids[(r["family"], r["external_id"])]
             for r in changed
@@ -206,7 +208,7 @@ def _write(kind: str, tenant_id: int, rows: list[dict], source: str, result: Ing
                     sender=Ticket, tenant_id=tenant_id, ticket_ids=sorted(resolved)
                 )
             )
-    if mark_stale(tenant_id, touched, clock_marks):
+    if mark_stale(tenant_id, touched, clock_marks, terms=terms):
         from ..tasks import recompute_compliance
 
         recompute_compliance.delay_on_commit(tenant_id)

@@ -215,3 +215,25 @@ def test_agreement_list_shows_the_latest_period_health(browser, tenant_a, data):
     if met:
         assert f"{met} met" in page
     assert breached + met > 0
+
+
+def test_import_progress_fragment_polls_until_finished(browser, tenant_a, data):
+    from django.core.cache import cache
+
+    csv = b"agreement,external_id,priority,opened_at\nSLA-M1,P-1,P2,2026-03-05T09:00:00+08:00\n"
+    with tenant_context(tenant_a):
+        job = imports.create_job("tickets", SimpleUploadedFile("p.csv", csv))
+        imports.start_import(job, job.mapping, False)
+        ImportJob.objects.filter(pk=job.pk).update(status="running", total=1)
+    cache.set(f"metrics:import-progress:{job.pk}", 1)
+    part = browser.get(
+        url("import-job", tenant_a, job.pk) + "?part=progress", HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert "<html" not in part and 'hx-trigger="every 2s"' in part and "1 of 1 rows" in part
+    with tenant_context(tenant_a):
+        ImportJob.objects.filter(pk=job.pk).update(status="queued")
+        imports.run_import(job.pk)
+    done = browser.get(
+        url("import-job", tenant_a, job.pk) + "?part=progress", HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert "hx-trigger" not in done and "Done" in done

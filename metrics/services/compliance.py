@@ -77,13 +77,19 @@ def recompute_stale(tenant_id: int, now: dt.datetime | None = None) -> int:
         recompute_batch(rows, dict(claimed), all_terms, now)
         follow |= {(r.family, r.metric_name, r.period_end) for r in rows if r.family in all_terms}
         done += len(rows)
-    for family in {f for f, _n, _e in follow}:
+    families = {f for f, _n, _e in follow}
+    results = defaultdict(list)
+    for row in ComplianceResult.objects.filter(family__in=families).values(
+        "family", "metric_name", "period_kind", "period_start", "period_end", "status", "is_open"
+    ):
+        results[row["family"]].append(row)
+    for family in families:
         months = {
             period_start(e - dt.timedelta(days=1), "month") for f, _n, e in follow if f == family
         }
-        update_credits(all_terms[family], months)
+        update_credits(all_terms[family], months, results[family])
         for name in {n for f, n, _e in follow if f == family}:
-            update_escalations(all_terms[family], name, now)
+            update_escalations(all_terms[family], name, now, results[family])
     return done
 
 
@@ -470,21 +476,52 @@ def is_internal(agreement) -> bool:
     return agreement.kind == AgreementKind.OLA or agreement.customer.kind == CustomerKind.INTERNAL
 
 
-def update_credits(terms: FamilyTerms, months) -> None:
+def update_credits(terms: FamilyTerms, months, results: list[dict] | None = None) -> None:
     """Credit per month: breached metrics whose period ends in that month, under the version
-    in force in the month (fee, currency, flat percent or tiers, cap). Internal: none."""
+    in force in the month (fee, currency, flat percent or tiers, cap). Internal: none.
+    `results`: the family's result rows (family, metric_name, period_end, status) if read."""
+    months = sorted(months)
+    if results is None:
+        ends = [period_end(m, "month") for m in months]
+        results = list(
+            ComplianceResult.objects.filter(family=terms.family, period_end__in=ends).values(
+                "family", "metric_name", "period_end", "status"
+            )
+        )
+    rows = credit_rows(terms, months, results)
+    if rows:
+        CreditResult.objects.bulk_create(
+            rows,
+            update_conflicts=True,
+            unique_fields=["tenant", "family", "period_start"],
+            update_fields=[
+                "agreement",
+                "breached_metrics",
+                "percent",
+                "amount",
+                "currency",
+                "cap_applied",
+                "how",
+                "computed_at",
+            ],
+        )
+
+
+def credit_rows(terms: FamilyTerms, months, results: list[dict]) -> list[CreditResult]:
+    out = []
     for month in months:
         end = period_end(month, "month")
         version = terms.version_for_period(month, end)
         if version is None:
             continue
         agreement = version.agreement
-        results = list(
-            ComplianceResult.objects.filter(family=terms.family, period_end=end).values(
-                "metric_name", "period_kind", "period_start", "status"
-            )
+        breached = sorted(
+            r["metric_name"]
+            for r in results
+            if r["family"] == terms.family
+            and r["period_end"] == end
+            and r["status"] == Status.BREACHED
         )
-        breached = sorted(r["metric_name"] for r in results if r["status"] == Status.BREACHED)
         if is_internal(agreement):
             percent, capped, rule = Decimal(0), False, "internal agreement: no credits"
         else:
@@ -494,7 +531,6 @@ def update_credits(terms: FamilyTerms, months) -> None:
                 agreement.credit_tiers,
                 agreement.credit_cap_percent,
             )
-        amount = rules.money(agreement.monthly_fee, percent)
         how = {
             "rule": rule,
             "breached": breached,
@@ -505,32 +541,46 @@ def update_credits(terms: FamilyTerms, months) -> None:
             "percent": str(percent),
             "version": agreement.version,
         }
-        CreditResult.objects.update_or_create(
-            tenant_id=agreement.tenant_id,
-            family=terms.family,
-            period_start=month,
-            defaults={
-                "agreement": agreement,
-                "breached_metrics": len(breached),
-                "percent": percent,
-                "amount": amount,
-                "currency": agreement.currency,
-                "cap_applied": capped,
-                "how": how,
-            },
+        out.append(
+            CreditResult(
+                tenant_id=agreement.tenant_id,
+                family=terms.family,
+                period_start=month,
+                agreement=agreement,
+                breached_metrics=len(breached),
+                percent=percent,
+                amount=rules.money(agreement.monthly_fee, percent),
+                currency=agreement.currency,
+                cap_applied=capped,
+                how=how,
+                computed_at=timezone.now(),
+            )
         )
+    return out
 
 
-def update_escalations(terms: FamilyTerms, metric_name: str, now=None) -> list[ImprovementAction]:
+def update_escalations(
+    terms: FamilyTerms, metric_name: str, now=None, results: list[dict] | None = None
+) -> list[ImprovementAction]:
     """N consecutive missed closed periods of one metric create one improvement action per
-    run; a run is identified by its first period, so a recompute never creates another."""
+    run; a run is identified by its first period, so a recompute never creates another.
+    `results`: the family's result rows if already read."""
     from ..periods import previous
 
-    rows = list(
-        ComplianceResult.objects.filter(family=terms.family, metric_name=metric_name, is_open=False)
-        .order_by("period_start")
-        .values_list("period_start", "period_kind", "status", "period_end")
-    )
+    if results is None:
+        rows = list(
+            ComplianceResult.objects.filter(
+                family=terms.family, metric_name=metric_name, is_open=False
+            )
+            .order_by("period_start")
+            .values_list("period_start", "period_kind", "status", "period_end")
+        )
+    else:
+        rows = sorted(
+            (r["period_start"], r["period_kind"], r["status"], r["period_end"])
+            for r in results
+            if r["metric_name"] == metric_name and not r["is_open"]
+        )
     created = []
     if not rows:
         return created

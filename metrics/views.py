@@ -50,6 +50,19 @@ from .webhooks import create_secret
 PAGE_SIZE = 50
 GRID_PERIODS = 12
 SECRET_SESSION_KEY = "metrics:webhook-secret"
+# Readable labels for filters the shared FilterSets leave to django-filter's generated text.
+FILTER_LABELS = {
+    "agreement": gettext_lazy("Agreement reference"),
+    "external_id": gettext_lazy("External id"),
+    "opened_from": gettext_lazy("Opened from"),
+    "opened_to": gettext_lazy("Opened before"),
+    "resolved": gettext_lazy("Resolved"),
+    "due_from": gettext_lazy("Due from"),
+    "due_to": gettext_lazy("Due before"),
+    "start_from": gettext_lazy("Started from"),
+    "start_to": gettext_lazy("Started before"),
+    "period": gettext_lazy("Period (YYYY-MM)"),
+}
 
 
 class TenantTimeMixin:
@@ -78,7 +91,11 @@ class FilteredListView(TenantTimeMixin, TenantPageMixin, ListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["filter_form"] = self.filterset.form
+        form = self.filterset.form
+        for name, label in FILTER_LABELS.items():
+            if name in form.fields:
+                form.fields[name].label = label
+        context["filter_form"] = form
         return context
 
 

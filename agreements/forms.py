@@ -1,4 +1,5 @@
-"""Forms of the agreement editor. Querysets of related fields are narrowed to the tenant."""
+"""Forms of the agreement editor. Related-object choices are narrowed to the tenant by the
+base forms (slaweb.tenancy.forms); these forms only narrow further (archived, customer)."""
 
 from __future__ import annotations
 
@@ -7,13 +8,12 @@ from decimal import Decimal
 from django import forms
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from django_scopes.forms import SafeModelChoiceField
+
+from slaweb.tenancy.forms import TenantForm, TenantModelForm
 
 from .choices import AgreementKind, AgreementStatus, Side
 from .models import (
     Agreement,
-    BusinessCalendar,
-    Contact,
     Customer,
     ExclusionRule,
     MetricDefinition,
@@ -56,7 +56,7 @@ class LockVersionMixin(forms.Form):
     )
 
 
-class AgreementForm(NoSilentCutMixin, LockVersionMixin, forms.ModelForm):
+class AgreementForm(NoSilentCutMixin, LockVersionMixin, TenantModelForm):
     services = forms.ModelMultipleChoiceField(
         label=_("Services"),
         queryset=Service.objects.none(),
@@ -100,16 +100,14 @@ class AgreementForm(NoSilentCutMixin, LockVersionMixin, forms.ModelForm):
             "provider_responsibilities": forms.Textarea(attrs={"rows": 3}),
             "customer_responsibilities": forms.Textarea(attrs={"rows": 3}),
         }
-        # Querysets are set per tenant in __init__ (scoped managers refuse class-level ones).
-        field_classes = {
-            name: SafeModelChoiceField
-            for name in ("customer", "customer_contact", "default_calendar")
-        }
 
     def __init__(self, *args, tenant, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["customer"].queryset = Customer.objects.filter(tenant=tenant, archived=False)
-        self.fields["customer_contact"].queryset = contacts_of(tenant, self._chosen_customer())
+        super().__init__(*args, tenant=tenant, **kwargs)
+        fields = self.fields
+        fields["customer"].queryset = fields["customer"].queryset.filter(archived=False)
+        fields["customer_contact"].queryset = contacts_of(
+            fields["customer_contact"].queryset, self._chosen_customer()
+        )
         # The contact list follows the chosen customer (HTMX; without JavaScript the list
         # narrows after the first save, and clean() refuses another customer's contact).
         self.fields["customer"].widget.attrs.update(
@@ -120,9 +118,9 @@ class AgreementForm(NoSilentCutMixin, LockVersionMixin, forms.ModelForm):
                 "hx-swap": "innerHTML",
             }
         )
-        self.fields["services"].queryset = Service.objects.filter(tenant=tenant, archived=False)
-        self.fields["default_calendar"].queryset = BusinessCalendar.objects.filter(
-            tenant=tenant, archived=False
+        fields["services"].queryset = fields["services"].queryset.filter(archived=False)
+        fields["default_calendar"].queryset = fields["default_calendar"].queryset.filter(
+            archived=False
         )
         if self.instance.pk:
             self.fields["services"].initial = list(
@@ -139,23 +137,23 @@ class AgreementForm(NoSilentCutMixin, LockVersionMixin, forms.ModelForm):
         return value if str(value).isdigit() else None
 
 
-def contacts_of(tenant, customer_id):
-    """The contacts a new agreement may name: the chosen customer's (all while none is chosen)."""
-    contacts = Contact.objects.filter(tenant=tenant, archived=False).select_related("customer")
+def contacts_of(contacts, customer_id):
+    """The contacts a new agreement may name, among `contacts` (the tenant's): the chosen
+    customer's (all while none is chosen)."""
+    contacts = contacts.filter(archived=False).select_related("customer")
     if customer_id:
         contacts = contacts.filter(customer_id=customer_id)
     return contacts
 
 
-class PartForm(NoSilentCutMixin, LockVersionMixin, forms.ModelForm):
+class PartForm(NoSilentCutMixin, LockVersionMixin, TenantModelForm):
     """A part of the agreement edited on its own: bound to the agreement and the tenant.
 
     `auto_id` is set per row by the view, so two open inline forms never share an id."""
 
-    def __init__(self, *args, tenant, agreement, **kwargs):
+    def __init__(self, *args, agreement, **kwargs):
         super().__init__(*args, **kwargs)
         self.instance.agreement = agreement
-        self.instance.tenant_id = tenant.pk
         self.fields["lock_version"].initial = agreement.lock_version
 
 
@@ -172,13 +170,11 @@ class TierForm(PartForm):
             "order",
         ]
         widgets = {"description": forms.TextInput()}
-        field_classes = {"calendar": SafeModelChoiceField}
 
-    def __init__(self, *args, tenant, agreement, **kwargs):
-        super().__init__(*args, tenant=tenant, agreement=agreement, **kwargs)
-        self.fields["calendar"].queryset = BusinessCalendar.objects.filter(
-            tenant=tenant, archived=False
-        )
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        calendar = self.fields["calendar"]
+        calendar.queryset = calendar.queryset.filter(archived=False)
 
 
 class MetricForm(PartForm):
@@ -208,17 +204,16 @@ class MetricForm(PartForm):
         ]
         widgets = {"data_source": forms.TextInput()}
 
-    def __init__(self, *args, tenant, agreement, **kwargs):
-        super().__init__(*args, tenant=tenant, agreement=agreement, **kwargs)
+    def __init__(self, *args, agreement, **kwargs):
+        super().__init__(*args, agreement=agreement, **kwargs)
         units = [("", _("the kind's usual unit"))] + METRIC_UNITS
         if self.instance.unit and self.instance.unit not in dict(units):
             units.append((self.instance.unit, self.instance.unit))  # an older free-text unit
         self.fields["unit"] = forms.ChoiceField(
             label=self.fields["unit"].label, choices=units, required=False
         )
-        self.fields["tiers"].queryset = PriorityTier.objects.filter(
-            tenant=tenant, agreement=agreement
-        )
+        tiers = self.fields["tiers"]
+        tiers.queryset = tiers.queryset.filter(agreement=agreement)
         if self.instance.pk:
             self.fields["tiers"].initial = list(self.instance.tiers.values_list("pk", flat=True))
 
@@ -239,13 +234,13 @@ class RecipientForm(PartForm):
     class Meta:
         model = ReportRecipient
         fields = ["side", "contact", "name", "email"]
-        field_classes = {"contact": SafeModelChoiceField}
         help_texts = {"contact": _("A contact of the customer, or enter a name and email below.")}
 
-    def __init__(self, *args, tenant, agreement, **kwargs):
-        super().__init__(*args, tenant=tenant, agreement=agreement, **kwargs)
-        self.fields["contact"].queryset = Contact.objects.filter(
-            tenant=tenant, customer_id=agreement.customer_id, archived=False
+    def __init__(self, *args, agreement, **kwargs):
+        super().__init__(*args, agreement=agreement, **kwargs)
+        contact = self.fields["contact"]
+        contact.queryset = contact.queryset.filter(
+            customer_id=agreement.customer_id, archived=False
         )
 
 
@@ -266,7 +261,7 @@ class TerminateForm(forms.Form):
     reason = forms.CharField(label=_("reason"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class AgreementFilterForm(forms.Form):
+class AgreementFilterForm(TenantForm):
     q = forms.CharField(
         label=_("Search"), required=False, widget=forms.TextInput(attrs={"type": "search"})
     )
@@ -289,8 +284,3 @@ class AgreementFilterForm(forms.Form):
         empty_value=None,
         choices=[("", _("Any time")), (30, _("within 30 days")), (90, _("within 90 days"))],
     )
-
-    def __init__(self, *args, tenant, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["customer"].queryset = Customer.objects.filter(tenant=tenant)
-        self.fields["service"].queryset = Service.objects.filter(tenant=tenant)

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -20,7 +20,8 @@ from django.views import View
 from django.views.generic import DetailView, ListView
 
 from slaweb.tenancy.models import AuditEvent, Role
-from slaweb.tenancy.views import TenantViewMixin, tenant_url
+from slaweb.tenancy.pages import TenantPageMixin
+from slaweb.tenancy.views import tenant_url
 
 from . import services
 from .choices import AgreementStatus, Side
@@ -49,7 +50,8 @@ from .models import (
 HISTORY_LIMIT = 50
 
 
-class AgreementListView(SortableListMixin, TenantViewMixin, ListView):
+class AgreementListView(SortableListMixin, TenantPageMixin, ListView):
+    model = Agreement
     template_name = "agreements/agreement_list.html"
     paginate_by = 25
     sorts = {
@@ -62,10 +64,10 @@ class AgreementListView(SortableListMixin, TenantViewMixin, ListView):
     }
     default_sort = "reference"
 
-    def get_queryset(self):
+    def scope_queryset(self, queryset):
         self.filter_form = AgreementFilterForm(self.request.GET or None, tenant=self.request.tenant)
         queryset = (
-            Agreement.objects.select_related("customer")
+            queryset.select_related("customer")
             .prefetch_related(Prefetch("services", queryset=Service.objects.order_by("name")))
             .annotate(metric_count=Count("metrics", distinct=True))
         )
@@ -107,9 +109,9 @@ class AgreementListView(SortableListMixin, TenantViewMixin, ListView):
         return context
 
 
-def agreement_document_queryset():
+def agreement_document_queryset(agreements):
     """Everything the SLA document shows, in a fixed number of queries."""
-    return Agreement.objects.select_related(
+    return agreements.select_related(
         "customer", "customer_contact", "default_calendar", "supersedes"
     ).prefetch_related(
         Prefetch("services", queryset=Service.objects.order_by("name")),
@@ -129,15 +131,18 @@ def agreement_document_queryset():
     )
 
 
-class AgreementDocumentMixin(TenantViewMixin):
-    def get_queryset(self):
-        return agreement_document_queryset()
+class AgreementDocumentMixin(TenantPageMixin):
+    model = Agreement
+
+    def scope_queryset(self, queryset):
+        return agreement_document_queryset(queryset)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         agreement = self.object
         context["versions"] = list(
-            Agreement.objects.filter(family=agreement.family)
+            self.tenant_rows(Agreement)
+            .filter(family=agreement.family)
             .only(
                 "pk",
                 "version",
@@ -203,12 +208,16 @@ class AgreementPrintView(AgreementDocumentMixin, DetailView):
     context_object_name = "agreement"
 
 
-class AgreementDiffView(TenantViewMixin, View):
+class AgreementDiffView(TenantPageMixin, View):
     """Differences between any two versions of the same agreement."""
 
+    model = Agreement
+
     def get(self, request, pk):
-        agreement = get_object_or_404(Agreement, pk=pk)
-        versions = list(Agreement.objects.filter(family=agreement.family).order_by("version"))
+        agreement = self.get_object()
+        versions = list(
+            self.tenant_rows(Agreement).filter(family=agreement.family).order_by("version")
+        )
         by_id = {str(v.pk): v for v in versions}
         default_old = agreement.supersedes or (versions[0] if versions else agreement)
         old = by_id.get(request.GET.get("from", ""), default_old)
@@ -255,7 +264,8 @@ CONFLICT_MESSAGE = gettext_lazy(
 )
 
 
-class AgreementCreateView(TenantViewMixin, View):
+class AgreementCreateView(TenantPageMixin, View):
+    model = Agreement
     read_role = Role.MANAGER
 
     def get(self, request):
@@ -282,32 +292,36 @@ class AgreementCreateView(TenantViewMixin, View):
         return render(self.request, "agreements/agreement_form.html", {"form": form}, status=status)
 
 
-class DraftMixin(TenantViewMixin):
-    """Views that change a draft: managers only; the agreement must be the tenant's."""
+class DraftMixin(TenantPageMixin):
+    """Views that change a draft: managers only; the URL's agreement (pk) is the tenant's."""
 
+    model = Agreement
     read_role = Role.MANAGER
 
-    def get_agreement(self, pk):
-        return get_object_or_404(Agreement.objects.select_related("customer"), pk=pk)
+    def scope_queryset(self, queryset):
+        return queryset.select_related("customer")
+
+    def get_agreement(self):
+        return self.get_object()
 
 
 class AgreementEditView(DraftMixin, View):
     def get(self, request, pk):
-        agreement = self.get_agreement(pk)
+        agreement = self.get_agreement()
         if not agreement.is_editable:
             messages.error(request, _errors_text(_not_editable(agreement)))
             return redirect(tenant_url(request, "agreements:detail", pk))
         return self._render(agreement, AgreementForm(instance=agreement, tenant=request.tenant))
 
     def post(self, request, pk):
-        agreement = self.get_agreement(pk)
+        agreement = self.get_agreement()
         form = AgreementForm(request.POST, instance=agreement, tenant=request.tenant)
         status = 400
         if form.is_valid():
             fields = dict(form.cleaned_data)
             lock_version = fields.pop("lock_version")
             try:
-                services.update_agreement(Agreement.objects.get(pk=pk), lock_version, **fields)
+                services.update_agreement(self.get_agreement(), lock_version, **fields)
             except services.ConflictError:
                 form.add_error(None, CONFLICT_MESSAGE)
                 status = 409
@@ -343,13 +357,13 @@ class PartEditView(DraftMixin, View):
     """
 
     form_class: type
-    model: type
+    part_model: type
     row_template: str
     context_name: str
     section: str
 
     def get(self, request, pk, part_pk=None):
-        agreement = self.get_agreement(pk)
+        agreement = self.get_agreement()
         part = self._part(agreement, part_pk)
         if request.GET.get("cancel"):
             if part is None:
@@ -359,7 +373,7 @@ class PartEditView(DraftMixin, View):
         return self._form(agreement, part, form)
 
     def post(self, request, pk, part_pk=None):
-        agreement = self.get_agreement(pk)
+        agreement = self.get_agreement()
         part = self._part(agreement, part_pk)
         form = self._make_form(agreement, part, data=request.POST)
         if not form.is_valid():
@@ -383,7 +397,7 @@ class PartEditView(DraftMixin, View):
     def _part(self, agreement, part_pk):
         if part_pk is None:
             return None
-        return get_object_or_404(self.model, pk=part_pk, agreement=agreement)
+        return self.get_tenant_object(self.part_model, pk=part_pk, agreement=agreement)
 
     def _row_key(self, part):
         """Ids of an inline form start with the section and the row ("metrics-7-name"), so
@@ -439,7 +453,7 @@ class PartEditView(DraftMixin, View):
 
 class TierEditView(PartEditView):
     form_class = TierForm
-    model = PriorityTier
+    part_model = PriorityTier
     row_template = "agreements/partials/tier_row.html"
     context_name = "tier"
     section = "tiers"
@@ -447,7 +461,7 @@ class TierEditView(PartEditView):
 
 class MetricEditView(PartEditView):
     form_class = MetricForm
-    model = MetricDefinition
+    part_model = MetricDefinition
     row_template = "agreements/partials/metric_row.html"
     context_name = "metric"
     section = "metrics"
@@ -458,7 +472,7 @@ class MetricEditView(PartEditView):
 
 class ExclusionEditView(PartEditView):
     form_class = ExclusionForm
-    model = ExclusionRule
+    part_model = ExclusionRule
     row_template = "agreements/partials/exclusion_row.html"
     context_name = "exclusion"
     section = "exclusions"
@@ -466,19 +480,19 @@ class ExclusionEditView(PartEditView):
 
 class RecipientEditView(PartEditView):
     form_class = RecipientForm
-    model = ReportRecipient
+    part_model = ReportRecipient
     row_template = "agreements/partials/recipient_row.html"
     context_name = "recipient"
     section = "recipients"
 
 
 class PartDeleteView(DraftMixin, View):
-    model: type
+    part_model: type
     section: str
 
     def post(self, request, pk, part_pk):
-        agreement = self.get_agreement(pk)
-        part = get_object_or_404(self.model, pk=part_pk, agreement=agreement)
+        agreement = self.get_agreement()
+        part = self.get_tenant_object(self.part_model, pk=part_pk, agreement=agreement)
         try:
             with transaction.atomic():
                 agreement = services.update_agreement(
@@ -505,22 +519,22 @@ class PartDeleteView(DraftMixin, View):
 
 
 class TierDeleteView(PartDeleteView):
-    model = PriorityTier
+    part_model = PriorityTier
     section = "tiers"
 
 
 class MetricDeleteView(PartDeleteView):
-    model = MetricDefinition
+    part_model = MetricDefinition
     section = "metrics"
 
 
 class ExclusionDeleteView(PartDeleteView):
-    model = ExclusionRule
+    part_model = ExclusionRule
     section = "exclusions"
 
 
 class RecipientDeleteView(PartDeleteView):
-    model = ReportRecipient
+    part_model = ReportRecipient
     section = "recipients"
 
 
@@ -535,7 +549,7 @@ class WorkflowView(DraftMixin, View):
     """POST-only lifecycle actions; refusals come back as messages on the agreement page."""
 
     def post(self, request, pk):
-        agreement = self.get_agreement(pk)
+        agreement = self.get_agreement()
         try:
             result = self.act(request, agreement)
         except services.ConflictError:

@@ -1,6 +1,6 @@
 """Catalog pages: customers (with their contacts), services and business calendars.
 
-Viewers read; managers and admins write (TenantViewMixin's write_role). Records are
+Viewers read; managers and admins write (TenantPageMixin's write_role). Records are
 archived rather than deleted; deleting is offered, and refused with a message naming the
 agreements that use the record. Contacts are edited inline with HTMX (the same views
 answer plain form posts with a redirect, so the pages work without JavaScript).
@@ -17,7 +17,7 @@ from django.contrib import messages
 from django.db import transaction
 from django.db.models import Count, ProtectedError, Q
 from django.http import HttpResponseRedirect
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -27,7 +27,8 @@ from django.views import View
 from django.views.generic import DetailView, ListView
 
 from slaweb.tenancy.models import Role
-from slaweb.tenancy.views import TenantViewMixin, tenant_url
+from slaweb.tenancy.pages import TenantPageMixin
+from slaweb.tenancy.views import tenant_url
 
 from .forms_catalog import (
     PRESETS,
@@ -60,18 +61,19 @@ def _next_url(request, fallback: str) -> str:
 # Shared shapes
 
 
-class CatalogListView(SortableListMixin, TenantViewMixin, ListView):
+class CatalogListView(SortableListMixin, TenantPageMixin, ListView):
     paginate_by = PAGE_SIZE
     filter_form_class = CatalogFilterForm
     sorts = {"name": ("name",), "agreements": ("agreement_count", "name")}
     default_sort = "name"
 
-    def base_queryset(self):
-        raise NotImplementedError
+    def with_counts(self, queryset):
+        """The list's annotations (and prefetches) on the tenant's rows."""
+        return queryset
 
-    def get_queryset(self):
+    def scope_queryset(self, queryset):
         self.filter_form = self.filter_form_class(self.request.GET or None)
-        return self.sort(self.filter_form.apply(self.base_queryset()))
+        return self.sort(self.filter_form.apply(self.with_counts(queryset)))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -80,7 +82,7 @@ class CatalogListView(SortableListMixin, TenantViewMixin, ListView):
         return context
 
 
-class ModelFormPageView(TenantViewMixin, View):
+class ModelFormPageView(TenantPageMixin, View):
     """Create (no pk) or edit (pk) one record on its own page; managers and admins only."""
 
     read_role = write_role = Role.MANAGER
@@ -91,19 +93,20 @@ class ModelFormPageView(TenantViewMixin, View):
     created_message = ""
     saved_message = ""
 
-    def get_object(self, pk):
-        return get_object_or_404(self.model, pk=pk) if pk is not None else None
+    def get_instance(self):
+        """The URL's record (edit), or None (create)."""
+        return self.get_object() if self.kwargs.get("pk") is not None else None
 
     def render_form(self, form, obj, status=200):
         context = {"form": form, "object": obj, "can_write": True}
         return render(self.request, self.template_name, context, status=status)
 
     def get(self, request, pk=None):
-        obj = self.get_object(pk)
+        obj = self.get_instance()
         return self.render_form(self.form_class(instance=obj), obj)
 
     def post(self, request, pk=None):
-        obj = self.get_object(pk)
+        obj = self.get_instance()
         form = self.form_class(request.POST, instance=obj)
         if not form.is_valid():
             return self.render_form(form, obj, status=400)
@@ -113,7 +116,7 @@ class ModelFormPageView(TenantViewMixin, View):
         return redirect(tenant_url(request, self.detail_url_name, saved.pk))
 
 
-class ArchiveView(TenantViewMixin, View):
+class ArchiveView(TenantPageMixin, View):
     """POST: archive (or unarchive) one record."""
 
     model = None
@@ -121,7 +124,7 @@ class ArchiveView(TenantViewMixin, View):
     list_url_name = ""
 
     def post(self, request, pk):
-        obj = get_object_or_404(self.model, pk=pk)
+        obj = self.get_object()
         if obj.archived != self.archived:
             obj.archived = self.archived
             obj.save(update_fields=["archived", "updated_at"])
@@ -147,7 +150,7 @@ def _referrers(error: ProtectedError) -> list[str]:
     return sorted(names)
 
 
-class DeleteView(TenantViewMixin, View):
+class DeleteView(TenantPageMixin, View):
     """POST: delete a record that nothing refers to; otherwise say what uses it."""
 
     model = None
@@ -158,7 +161,7 @@ class DeleteView(TenantViewMixin, View):
         obj.delete()
 
     def post(self, request, pk):
-        obj = get_object_or_404(self.model, pk=pk)
+        obj = self.get_object()
         name = str(obj)
         try:
             with transaction.atomic():
@@ -181,6 +184,7 @@ class DeleteView(TenantViewMixin, View):
 
 
 class CustomerListView(CatalogListView):
+    model = Customer
     template_name = "agreements/catalog/customer_list.html"
     filter_form_class = CustomerFilterForm
     sorts = {
@@ -189,25 +193,24 @@ class CustomerListView(CatalogListView):
         "contacts": ("contact_count", "name"),
     }
 
-    def base_queryset(self):
-        return Customer.objects.annotate(
+    def with_counts(self, queryset):
+        return queryset.annotate(
             contact_count=Count("contacts", filter=Q(contacts__archived=False), distinct=True),
             agreement_count=Count("agreements", distinct=True),
         )
 
 
-class CustomerDetailView(TenantViewMixin, DetailView):
+class CustomerDetailView(TenantPageMixin, DetailView):
+    model = Customer
     template_name = "agreements/catalog/customer_detail.html"
     context_object_name = "customer"
-
-    def get_queryset(self):
-        return Customer.objects.all()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(contacts_context(self.request, self.object))
         context["agreements"] = (
-            Agreement.objects.filter(customer=self.object)
+            self.tenant_rows(Agreement)
+            .filter(customer=self.object)
             .only("reference", "version", "title", "status")
             .order_by("reference", "-version")
         )
@@ -273,20 +276,21 @@ def _customer_page(request, customer):
     return tenant_url(request, NS + "catalog-customer-detail", customer.pk)
 
 
-class ContactCreateView(TenantViewMixin, View):
+class ContactCreateView(TenantPageMixin, View):
     """POST a new contact of a customer. HTMX: the contacts section comes back."""
 
+    model = Customer
     read_role = write_role = Role.MANAGER
 
     def get(self, request, pk):
-        customer = get_object_or_404(Customer, pk=pk)
+        customer = self.get_object()
         form = ContactForm(customer=customer)
         return render(
             request, "agreements/catalog/contact_form.html", {"form": form, "customer": customer}
         )
 
     def post(self, request, pk):
-        customer = get_object_or_404(Customer, pk=pk)
+        customer = self.get_object()
         prefix = "new" if any(key.startswith("new-") for key in request.POST) else None
         form = ContactForm(request.POST, customer=customer, prefix=prefix)
         if form.is_valid():
@@ -322,12 +326,19 @@ class ContactCreateView(TenantViewMixin, View):
         return render(request, CustomerDetailView.template_name, context, status=400)
 
 
-class ContactRowView(TenantViewMixin, View):
+class ContactPageMixin(TenantPageMixin):
+    model = Contact
+
+    def scope_queryset(self, queryset):
+        return queryset.select_related("customer")
+
+
+class ContactRowView(ContactPageMixin, View):
     """GET one contact's row (HTMX: "cancel" of an inline edit); a page visit goes to the
     customer."""
 
     def get(self, request, pk):
-        contact = get_object_or_404(Contact.objects.select_related("customer"), pk=pk)
+        contact = self.get_object()
         if request.htmx:
             return _contact_row(request, contact)
         return HttpResponseRedirect(
@@ -335,11 +346,11 @@ class ContactRowView(TenantViewMixin, View):
         )
 
 
-class ContactEditView(TenantViewMixin, View):
+class ContactEditView(ContactPageMixin, View):
     read_role = write_role = Role.MANAGER
 
     def get(self, request, pk):
-        contact = get_object_or_404(Contact.objects.select_related("customer"), pk=pk)
+        contact = self.get_object()
         form = ContactForm(instance=contact, customer=contact.customer, prefix=f"c{contact.pk}")
         return self.show(request, contact, form)
 
@@ -350,7 +361,7 @@ class ContactEditView(TenantViewMixin, View):
         return render(request, "agreements/catalog/contact_form.html", context, status=status)
 
     def post(self, request, pk):
-        contact = get_object_or_404(Contact.objects.select_related("customer"), pk=pk)
+        contact = self.get_object()
         form = ContactForm(
             request.POST, instance=contact, customer=contact.customer, prefix=f"c{contact.pk}"
         )
@@ -365,11 +376,11 @@ class ContactEditView(TenantViewMixin, View):
         return redirect(_customer_page(request, contact.customer) + f"#contact-{contact.pk}")
 
 
-class ContactArchiveView(TenantViewMixin, View):
+class ContactArchiveView(ContactPageMixin, View):
     archived = True
 
     def post(self, request, pk):
-        contact = get_object_or_404(Contact.objects.select_related("customer"), pk=pk)
+        contact = self.get_object()
         if contact.archived != self.archived:
             contact.archived = self.archived
             contact.save(update_fields=["archived", "updated_at"])
@@ -397,12 +408,11 @@ class ContactUnarchiveView(ContactArchiveView):
 
 
 class ServiceListView(CatalogListView):
+    model = Service
     template_name = "agreements/catalog/service_list.html"
 
-    def base_queryset(self):
-        return Service.objects.annotate(
-            agreement_count=Count("agreement_links__agreement", distinct=True)
-        )
+    def with_counts(self, queryset):
+        return queryset.annotate(agreement_count=Count("agreement_links__agreement", distinct=True))
 
 
 class ServiceFormView(ModelFormPageView):
@@ -417,7 +427,8 @@ class ServiceFormView(ModelFormPageView):
         context = {"form": form, "object": obj, "can_write": True}
         if obj is not None:
             context["agreements"] = (
-                Agreement.objects.filter(service_links__service=obj)
+                self.tenant_rows(Agreement)
+                .filter(service_links__service=obj)
                 .only("reference", "version", "title", "status")
                 .order_by("reference", "-version")
             )
@@ -554,6 +565,7 @@ def calendar_preview(
 
 
 class CalendarListView(CatalogListView):
+    model = BusinessCalendar
     template_name = "agreements/catalog/calendar_list.html"
     sorts = {
         **CatalogListView.sorts,
@@ -561,8 +573,8 @@ class CalendarListView(CatalogListView):
         "country": ("country", "name"),
     }
 
-    def base_queryset(self):
-        return BusinessCalendar.objects.annotate(
+    def with_counts(self, queryset):
+        return queryset.annotate(
             agreement_count=Count("agreements", distinct=True)
         ).prefetch_related("slots")
 
@@ -573,12 +585,13 @@ class CalendarListView(CatalogListView):
         return context
 
 
-class CalendarDetailView(TenantViewMixin, DetailView):
+class CalendarDetailView(TenantPageMixin, DetailView):
+    model = BusinessCalendar
     template_name = "agreements/catalog/calendar_detail.html"
     context_object_name = "calendar"
 
-    def get_queryset(self):
-        return BusinessCalendar.objects.prefetch_related("slots", "holidays", "working_days")
+    def scope_queryset(self, queryset):
+        return queryset.prefetch_related("slots", "holidays", "working_days")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -590,7 +603,8 @@ class CalendarDetailView(TenantViewMixin, DetailView):
             context["preview_error"] = str(error)
         context["zone_today"] = timezone.now().astimezone(ZoneInfo(calendar.time_zone))
         context["agreements"] = (
-            Agreement.objects.filter(Q(default_calendar=calendar) | Q(tiers__calendar=calendar))
+            self.tenant_rows(Agreement)
+            .filter(Q(default_calendar=calendar) | Q(tiers__calendar=calendar))
             .distinct()
             .only("reference", "version", "title", "status")
             .order_by("reference", "-version")
@@ -598,21 +612,22 @@ class CalendarDetailView(TenantViewMixin, DetailView):
         return context
 
 
-class CalendarFormView(TenantViewMixin, View):
+class CalendarFormView(TenantPageMixin, View):
     """Create or edit a calendar with its slots, holidays and working days.
 
     Quick choices and "add a row" re-show the form without saving (plain submit buttons;
     with HTMX only the form is swapped)."""
 
+    model = BusinessCalendar
     read_role = write_role = Role.MANAGER
     template_name = "agreements/catalog/calendar_form.html"
 
-    def get_object(self, pk):
-        if pk is None:
-            return None
-        return get_object_or_404(
-            BusinessCalendar.objects.prefetch_related("slots", "holidays", "working_days"), pk=pk
-        )
+    def scope_queryset(self, queryset):
+        return queryset.prefetch_related("slots", "holidays", "working_days")
+
+    def get_instance(self):
+        """The URL's calendar (edit), or None (create)."""
+        return self.get_object() if self.kwargs.get("pk") is not None else None
 
     def render_editor(self, editor, obj, status=200):
         country = editor.form["country"].value() or ""
@@ -635,11 +650,11 @@ class CalendarFormView(TenantViewMixin, View):
         return render(self.request, self.template_name, context, status=status)
 
     def get(self, request, pk=None):
-        obj = self.get_object(pk)
+        obj = self.get_instance()
         return self.render_editor(CalendarEditor(instance=obj), obj)
 
     def post(self, request, pk=None):
-        obj = self.get_object(pk)
+        obj = self.get_instance()
         preset = request.POST.get("preset")
         add = request.POST.get("add")
         if preset or add:

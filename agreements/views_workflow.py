@@ -30,7 +30,7 @@ from . import services
 from .choices import AgreementStatus, Side
 from .forms import contacts_of
 from .forms_workflow import LinkApproveForm, LinkDeclineForm, RecordApprovalForm, SendBackForm
-from .models import Agreement
+from .models import Agreement, Contact
 from .services.approval_link import link_key, pending_agreement, read_token
 
 INVALID = 400
@@ -177,7 +177,7 @@ class ContactOptionsView(TenantPageMixin, View):
 
     def get(self, request):
         customer = request.GET.get("customer", "")
-        contacts = contacts_of(request.tenant, customer if customer.isdigit() else None)
+        contacts = contacts_of(self.tenant_rows(Contact), customer if customer.isdigit() else None)
         if not customer.isdigit():
             contacts = contacts.none()
         options = format_html_join(

@@ -18,17 +18,12 @@ from . import services
 from .audit_display import present, tenant_zone
 from .forms import AddMemberForm, AuditFilterForm, ChangeRoleForm, TokenForm
 from .models import ApiToken, AuditEvent, MemberInvitation, Membership, Role
-from .pages import TenantAccessMixin, TenantPageMixin
+from .pages import TenantPageMixin
 from .selectors import memberships_of, open_invitations
 
 
 def tenant_url(request, name: str, *args) -> str:
     return reverse(name, args=[request.tenant.slug, *args])
-
-
-class TenantViewMixin(TenantAccessMixin):
-    """Deprecated: access checks without the scoped queryset. Use
-    slaweb.tenancy.pages.TenantPageMixin; this goes once no page uses it."""
 
 
 @login_required

@@ -18,7 +18,13 @@ else
     export ALLOWED_HOSTS=${ALLOWED_HOSTS:-localhost,127.0.0.1,[::1]}
     export EMAIL_BACKEND=${EMAIL_BACKEND:-django.core.mail.backends.console.EmailBackend}
     [ -s "$SECRET_KEY_FILE" ] || { echo "no secret key in $SECRET_KEY_FILE (run 'make services')" >&2; exit 1; }
-    .venv/bin/python manage.py collectstatic --noinput -v 0 || exit 1
+    # collectstatic compresses every file (slow): only when the static sources changed.
+    stamp=$( (cat requirements.lock; find static -type f -printf '%P %T@\n' | sort) | sha256sum)
+    if [ "$stamp" != "$(cat .run/static-stamp 2>/dev/null)" ] || [ ! -f staticfiles/staticfiles.json ]; then
+        echo "collecting static files..."
+        .venv/bin/python manage.py collectstatic --noinput -v 0 || exit 1
+        echo "$stamp" > .run/static-stamp
+    fi
 fi
 pids=()
 cleanup() {

@@ -20,7 +20,8 @@ from django.db import transaction
 from django.utils.translation import get_language, to_locale
 from django.utils.translation import gettext_lazy as _
 
-from slaweb.tenancy.models import TIME_ZONE_CHOICES
+from slaweb.tenancy.forms import TenantModelForm
+from slaweb.tenancy.models import TIME_ZONE_CHOICES, tenant_rows
 
 from .choices import CustomerKind, Weekday
 from .forms import NoSilentCutMixin
@@ -73,21 +74,21 @@ def holiday_subdivisions(country: str) -> list[tuple[str, str]]:
     return [(code, names.get(code, "")) for code in codes]
 
 
-def _name_taken(model, name: str, instance) -> bool:
-    taken = model.objects.filter(name=name)
+def _name_taken(rows, name: str, instance) -> bool:
+    taken = rows.filter(name=name)
     if instance.pk:
         taken = taken.exclude(pk=instance.pk)
     return taken.exists()
 
 
 class UniqueNameMixin:
-    """A name is unique per tenant (the tenant's scope is open in every request)."""
+    """A name is unique per tenant (checked among the form's tenant's rows)."""
 
     duplicate_message = _("This name is already used.")
 
     def clean_name(self):
         name = self.cleaned_data["name"].strip()
-        if name and _name_taken(self._meta.model, name, self.instance):
+        if name and _name_taken(tenant_rows(self._meta.model, self.tenant_id), name, self.instance):
             raise ValidationError(self.duplicate_message, code="unique")
         return name
 
@@ -132,7 +133,7 @@ class CustomerFilterForm(CatalogFilterForm):
 # Customers, contacts, services
 
 
-class CustomerForm(NoSilentCutMixin, UniqueNameMixin, forms.ModelForm):
+class CustomerForm(NoSilentCutMixin, UniqueNameMixin, TenantModelForm):
     duplicate_message = _("A customer with this name already exists.")
 
     class Meta:
@@ -146,7 +147,7 @@ class CustomerForm(NoSilentCutMixin, UniqueNameMixin, forms.ModelForm):
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
 
 
-class ContactForm(NoSilentCutMixin, forms.ModelForm):
+class ContactForm(NoSilentCutMixin, TenantModelForm):
     class Meta:
         model = Contact
         fields = ["name", "email", "language", "title", "phone", "email_status"]
@@ -164,7 +165,8 @@ class ContactForm(NoSilentCutMixin, forms.ModelForm):
 
     def clean_email(self):
         email = self.cleaned_data["email"].strip()
-        taken = Contact.objects.filter(customer=self.customer, email__iexact=email)
+        contacts = tenant_rows(Contact, self.tenant_id)
+        taken = contacts.filter(customer=self.customer, email__iexact=email)
         if self.instance.pk:
             taken = taken.exclude(pk=self.instance.pk)
         if taken.exists():
@@ -174,7 +176,7 @@ class ContactForm(NoSilentCutMixin, forms.ModelForm):
         # Allowed (one person may speak for two customers), but said after saving.
         self.shared_with = sorted(
             set(
-                Contact.objects.filter(email__iexact=email)
+                contacts.filter(email__iexact=email)
                 .exclude(customer=self.customer)
                 .values_list("customer__name", flat=True)[:5]
             )
@@ -202,7 +204,7 @@ class ContactForm(NoSilentCutMixin, forms.ModelForm):
         }
 
 
-class ServiceForm(NoSilentCutMixin, UniqueNameMixin, forms.ModelForm):
+class ServiceForm(NoSilentCutMixin, UniqueNameMixin, TenantModelForm):
     duplicate_message = _("A service with this name already exists.")
 
     class Meta:
@@ -234,7 +236,7 @@ PRESETS = {
 }
 
 
-class CalendarForm(NoSilentCutMixin, UniqueNameMixin, forms.ModelForm):
+class CalendarForm(NoSilentCutMixin, UniqueNameMixin, TenantModelForm):
     duplicate_message = _("A calendar with this name already exists.")
 
     time_zone = forms.ChoiceField(

@@ -4,6 +4,7 @@ child factory copies its parent's tenant."""
 from . import agreements  # noqa: F401, E402 - registers the agreements factories
 from . import mail  # noqa: F401, E402 - registers the outbox factories
 from . import metrics  # noqa: F401, E402 - registers the metrics factories
+from . import metrics_surfaces  # noqa: F401, E402 - imports and webhook rows
 from . import surveys  # noqa: F401, E402 - registers the surveys factories
 from .base import TenantOwnedFactory
 from .tenancy import (

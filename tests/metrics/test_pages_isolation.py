@@ -3,10 +3,6 @@ and never listed."""
 
 from __future__ import annotations
 
-import factory
-
-from metrics.models import ImportJob, WebhookEvent
-from tests.factories.base import TenantOwnedFactory
 from tests.factories.metrics import (
     ComplianceResultFactory,
     DeliveryFactory,
@@ -16,30 +12,8 @@ from tests.factories.metrics import (
     TicketClockFactory,
     TicketFactory,
 )
+from tests.factories.metrics_surfaces import ImportJobFactory, WebhookEventFactory
 from tests.isolation import PageIsolationTests
-
-
-class ImportJobFactory(TenantOwnedFactory):
-    kind = "tickets"
-    filename = factory.Sequence(lambda n: f"tickets-{n}.csv")
-    encoding = "utf-8"
-    content = b"agreement,external_id\nX,1\n"
-    size = 25
-    columns = ["agreement", "external_id"]
-    status = "failed"
-    errors = [[2, "agreement", "No agreement with the reference X."]]
-    error_count = 1
-
-    class Meta:
-        model = ImportJob
-
-
-class WebhookEventFactory(TenantOwnedFactory):
-    event_id = factory.Sequence(lambda n: f"event-{n}")
-    status = WebhookEvent.ACCEPTED
-
-    class Meta:
-        model = WebhookEvent
 
 
 class RunningClockFactory(TicketClockFactory):

@@ -51,7 +51,7 @@ def claim(tenant_id: int, limit: int = BATCH) -> list[tuple[int, dt.datetime]]:
                 SELECT id FROM {table}
                 WHERE tenant_id = %s AND stale
                   AND (claimed_at IS NULL OR claimed_at < now() - %s)
-                ORDER BY period_start, id
+                ORDER BY family, period_start, id
                 LIMIT %s
                 FOR UPDATE SKIP LOCKED
             )
@@ -195,7 +195,8 @@ def _write(written: list[dict], claims: dict) -> None:
 
 
 def _time_counts(rows, now) -> dict:
-    """{result id: (all, within target, within minimum, running overdue)} in one query: clocks
+    """{result id: (all, within target, within minimum, running overdue)} in one grouped query
+    over the clocks of the batch's families and periods (an index range per family): clocks
     counting in the period (stopped, or running past the minimum due time), matched across
     versions by the metric's name."""
     if not rows:
@@ -203,29 +204,30 @@ def _time_counts(rows, now) -> dict:
     with connection.cursor() as cur:
         cur.execute(
             """
-            SELECT k.id, count(c.id),
-                   count(c.id) FILTER (WHERE c.state = 'within_target'),
-                   count(c.id) FILTER (WHERE c.state IN ('within_target', 'within_minimum')),
-                   count(c.id) FILTER (WHERE c.stopped_at IS NULL)
-            FROM unnest(%s::bigint[], %s::bigint[], %s::uuid[], %s::date[], %s::text[])
-                 AS k(id, tenant_id, family, period_start, name)
-            JOIN metrics_ticketclock c
-              ON c.tenant_id = k.tenant_id AND c.family = k.family
-             AND c.period_start = k.period_start
-             AND (c.stopped_at IS NOT NULL OR c.due_minimum_at <= %s)
-            JOIN agreements_metricdefinition m ON m.id = c.metric_id AND m.name = k.name
-            GROUP BY k.id
+            SELECT c.family, m.name, c.period_start, count(*),
+                   count(*) FILTER (WHERE c.state = 'within_target'),
+                   count(*) FILTER (WHERE c.state IN ('within_target', 'within_minimum')),
+                   count(*) FILTER (WHERE c.stopped_at IS NULL)
+            FROM metrics_ticketclock c
+            JOIN agreements_metricdefinition m ON m.id = c.metric_id
+            WHERE c.tenant_id = %s AND c.family = ANY(%s::uuid[])
+              AND c.period_start = ANY(%s::date[])
+              AND (c.stopped_at IS NOT NULL OR c.due_minimum_at <= %s)
+            GROUP BY c.family, m.name, c.period_start
             """,
             [
-                [r.pk for r, _t in rows],
-                [r.tenant_id for r, _t in rows],
-                [r.family for r, _t in rows],
-                [r.period_start for r, _t in rows],
-                [r.metric_name for r, _t in rows],
+                rows[0][0].tenant_id,
+                list({r.family for r, _t in rows}),
+                list({r.period_start for r, _t in rows}),
                 now,
             ],
         )
-        return {row[0]: row[1:] for row in cur.fetchall()}
+        found = {(f, name, start): counts for f, name, start, *counts in cur.fetchall()}
+    return {
+        r.pk: found[(r.family, r.metric_name, r.period_start)]
+        for r, _t in rows
+        if (r.family, r.metric_name, r.period_start) in found
+    }
 
 
 def _db(value):

@@ -88,9 +88,12 @@ def clocks_for(ticket, terms: FamilyTerms, now: dt.datetime) -> list[ClockValue]
         cal = window.calendar
         start = ticket.opened_at
         target, minimum = minutes(metric.target), minutes(metric.minimum_acceptable)
-        due_target = due(cal, start, target, pauses)
-        # Work is additive, so the minimum's due time continues from the target's.
-        due_minimum = due(cal, due_target, minimum - target, pauses)
+        try:
+            due_target = due(cal, start, target, pauses)
+            # Work is additive, so the minimum's due time continues from the target's.
+            due_minimum = due(cal, due_target, minimum - target, pauses)
+        except ValueError:  # a window without working time: nothing is ever due
+            continue
         stop = stop_instant(ticket, metric)
         if stop is not None:
             worked = elapsed(cal, start, stop, pauses)

@@ -515,7 +515,8 @@ class Answer(TenantOwned):
 class FollowUp(TenantOwned):
     """What was done about a low score: contact made, cause found, action taken."""
 
-    response = models.OneToOneField(Response, on_delete=models.CASCADE, related_name="follow_up")
+    # One per response (tenant-first unique constraint below, not a one-to-one key).
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="follow_ups")
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="follow_ups")
     agreement = models.ForeignKey(
         Agreement, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

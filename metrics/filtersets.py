@@ -49,6 +49,24 @@ class PeriodFilter(django_filters.Filter):
     field_class = MonthField
 
 
+class InstantField(django_filters.fields.IsoDateTimeField):
+    """An ISO 8601 instant as UTC within 1970-2199 (PostgreSQL refuses offsets past 15:59)."""
+
+    def to_python(self, value):
+        parsed = super().to_python(value)
+        if parsed is None:
+            return None
+        if parsed.tzinfo is not None:
+            parsed = parsed.astimezone(dt.UTC)
+        if not 1970 <= parsed.year <= 2199:
+            raise forms.ValidationError(_("Choose a date between 1970 and 2199."))
+        return parsed
+
+
+class InstantFilter(django_filters.IsoDateTimeFilter):
+    field_class = InstantField
+
+
 class RecordFilterSet(django_filters.FilterSet):
     agreement = django_filters.CharFilter(method=by_agreement, label=_("agreement reference"))
     external_id = django_filters.CharFilter()
@@ -58,8 +76,8 @@ class TicketFilterSet(RecordFilterSet):
     priority = django_filters.ChoiceFilter(field_name="tier_code", choices=TierCode.choices)
     kind = django_filters.ChoiceFilter(choices=TicketKind.choices)
     category = django_filters.CharFilter()
-    opened_from = django_filters.IsoDateTimeFilter(field_name="opened_at", lookup_expr="gte")
-    opened_to = django_filters.IsoDateTimeFilter(field_name="opened_at", lookup_expr="lt")
+    opened_from = InstantFilter(field_name="opened_at", lookup_expr="gte")
+    opened_to = InstantFilter(field_name="opened_at", lookup_expr="lt")
     resolved = django_filters.BooleanFilter(
         field_name="resolved_at", lookup_expr="isnull", exclude=True
     )
@@ -70,8 +88,8 @@ class TicketFilterSet(RecordFilterSet):
 
 
 class DeliveryFilterSet(RecordFilterSet):
-    due_from = django_filters.IsoDateTimeFilter(field_name="due_at", lookup_expr="gte")
-    due_to = django_filters.IsoDateTimeFilter(field_name="due_at", lookup_expr="lt")
+    due_from = InstantFilter(field_name="due_at", lookup_expr="gte")
+    due_to = InstantFilter(field_name="due_at", lookup_expr="lt")
 
     class Meta:
         model = Delivery
@@ -80,8 +98,8 @@ class DeliveryFilterSet(RecordFilterSet):
 
 class OutageFilterSet(RecordFilterSet):
     exclusion = django_filters.ChoiceFilter(choices=OutageExclusion.choices)
-    start_from = django_filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="gte")
-    start_to = django_filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="lt")
+    start_from = InstantFilter(field_name="started_at", lookup_expr="gte")
+    start_to = InstantFilter(field_name="started_at", lookup_expr="lt")
 
     class Meta:
         model = Outage
@@ -103,7 +121,7 @@ class TicketClockFilterSet(django_filters.FilterSet):
     ticket = django_filters.NumberFilter(field_name="ticket_id")
     state = django_filters.ChoiceFilter(choices=ClockState.choices)
     period = PeriodFilter(field_name="period_start")
-    due_before = django_filters.IsoDateTimeFilter(field_name="due_minimum_at", lookup_expr="lte")
+    due_before = InstantFilter(field_name="due_minimum_at", lookup_expr="lte")
 
     class Meta:
         model = TicketClock

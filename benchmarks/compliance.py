@@ -239,11 +239,9 @@ def recompute_floor(tenant) -> float:
 def memory_child(slug: str) -> None:
     """Run in a fresh process: recompute every clock and period of the tenant."""
     tenant = Tenant.objects.get(slug=slug)
-    calendar = BusinessCalendar.objects.using("default")
     with tenant_scope(tenant):
         calendar = BusinessCalendar.objects.get(name="Bench CN")
         recompute_clocks(tenant.pk, calendar_id=calendar.pk)
-        Ticket.objects.filter(pk=0).exists()
         ComplianceResult.objects.update(stale=True)
         recompute_stale(tenant.pk)
     print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
@@ -263,7 +261,9 @@ def main() -> None:
     parser.add_argument("--tickets", type=int, default=1_000_000)
     parser.add_argument("--agreements", type=int, default=200)
     parser.add_argument("--memory-sizes", default="")
-    parser.add_argument("--slug", help="tenant slug (default bench-<tickets>); use a new one per run")
+    parser.add_argument(
+        "--slug", help="tenant slug (default bench-<tickets>); use a new one per run"
+    )
     parser.add_argument("--memory-child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.memory_child:

@@ -172,6 +172,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     # Queue again outbox mail whose task was lost; fail stale claims (slaweb/mail).
     "mail.dispatch_outbox": {"task": "mail.dispatch_outbox", "schedule": 60.0},
+    # Compliance of the current and previous periods (metrics/tasks.py), nightly.
+    "metrics.recompute_open_periods": {
+        "task": "metrics.recompute_open_periods",
+        "schedule": crontab(hour=0, minute=40),
+    },
     # Satisfaction surveys (surveys/tasks.py): due campaigns, reminders, overdue follow-ups.
     "surveys.dispatch": {"task": "surveys.dispatch_due_campaigns", "schedule": 300.0},
     "surveys.reminders": {"task": "surveys.send_reminders", "schedule": 3600.0},

@@ -1,11 +1,8 @@
 """Factories; a tenant-owned factory creates its row inside its tenant's context, and a
 child factory copies its parent's tenant."""
 
-from . import agreements  # noqa: F401, E402 - registers the agreements factories
-from . import mail  # noqa: F401, E402 - registers the outbox factories
-from . import metrics  # noqa: F401, E402 - registers the metrics factories
-from . import metrics_surfaces  # noqa: F401, E402 - imports and webhook rows
-from . import surveys  # noqa: F401, E402 - registers the surveys factories
+# Imported for their registration: every tenant model has a factory (tests/tenancy/test_rls.py).
+from . import agreements, mail, metrics, metrics_surfaces, surveys  # noqa: F401
 from .base import TenantOwnedFactory
 from .tenancy import (
     ApiTokenFactory,

@@ -11,7 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from slaweb.tenancy.forms import TenantForm, TenantModelForm
 
-from .choices import AgreementKind, AgreementStatus, Side
+from .choices import AgreementKind, AgreementStatus, ClockStop, Side, TicketKind
+from .editable import EXCLUSION_FIELDS, METRIC_FIELDS, RECIPIENT_FIELDS, TIER_FIELDS
 from .models import (
     Agreement,
     Customer,
@@ -89,6 +90,7 @@ class AgreementForm(NoSilentCutMixin, LockVersionMixin, TenantModelForm):
             "credit_cap_percent",
             "escalation_consecutive_breaches",
             "escalation_plan_due_days",
+            "escalation_counts_warnings",
             "maintenance_notice_hours",
             "report_day_of_month",
         ]
@@ -160,15 +162,7 @@ class PartForm(NoSilentCutMixin, LockVersionMixin, TenantModelForm):
 class TierForm(PartForm):
     class Meta:
         model = PriorityTier
-        fields = [
-            "code",
-            "name",
-            "description",
-            "response_minutes",
-            "resolution_minutes",
-            "calendar",
-            "order",
-        ]
+        fields = list(TIER_FIELDS)
         widgets = {"description": forms.TextInput()}
 
     def __init__(self, *args, **kwargs):
@@ -187,22 +181,12 @@ class MetricForm(PartForm):
 
     class Meta:
         model = MetricDefinition
-        fields = [
-            "name",
-            "kind",
-            "direction",
-            "unit",
-            "target",
-            "minimum_acceptable",
-            "attainment_goal_percent",
-            "tiers",
-            "period",
-            "data_source",
-            "provider_responsible",
-            "customer_responsible",
-            "order",
-        ]
-        widgets = {"data_source": forms.TextInput()}
+        # The editable list (agreements/editable.py), with the tiers after the values.
+        fields = [*METRIC_FIELDS[:7], "tiers", *METRIC_FIELDS[7:]]
+        widgets = {
+            "data_source": forms.TextInput(),
+            "ticket_categories": forms.TextInput(),
+        }
 
     def __init__(self, *args, agreement, **kwargs):
         super().__init__(*args, agreement=agreement, **kwargs)
@@ -212,16 +196,29 @@ class MetricForm(PartForm):
         self.fields["unit"] = forms.ChoiceField(
             label=self.fields["unit"].label, choices=units, required=False
         )
+        # Only resolution-time metrics use it; other kinds may leave it out (the default).
+        self.fields["clock_stop"].required = False
+        kinds = self.fields["ticket_kinds"]
+        self.fields["ticket_kinds"] = forms.MultipleChoiceField(
+            label=kinds.label,
+            help_text=kinds.help_text,
+            choices=TicketKind.choices,
+            required=False,
+            widget=forms.CheckboxSelectMultiple,
+        )
         tiers = self.fields["tiers"]
         tiers.queryset = tiers.queryset.filter(agreement=agreement)
         if self.instance.pk:
             self.fields["tiers"].initial = list(self.instance.tiers.values_list("pk", flat=True))
 
+    def clean_clock_stop(self):
+        return self.cleaned_data.get("clock_stop") or ClockStop.RESOLVED
+
 
 class ExclusionForm(PartForm):
     class Meta:
         model = ExclusionRule
-        fields = ["kind", "description"]
+        fields = list(EXCLUSION_FIELDS)
         widgets = {"description": forms.TextInput()}
 
     def __init__(self, *args, **kwargs):
@@ -233,7 +230,7 @@ class ExclusionForm(PartForm):
 class RecipientForm(PartForm):
     class Meta:
         model = ReportRecipient
-        fields = ["side", "contact", "name", "email"]
+        fields = list(RECIPIENT_FIELDS)
         help_texts = {"contact": _("A contact of the customer, or enter a name and email below.")}
 
     def __init__(self, *args, agreement, **kwargs):

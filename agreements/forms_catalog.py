@@ -25,7 +25,14 @@ from slaweb.tenancy.models import TIME_ZONE_CHOICES, tenant_rows
 
 from .choices import CustomerKind, Weekday
 from .forms import NoSilentCutMixin
-from .models import BusinessCalendar, Contact, Customer, Service, check_slots, slot_minutes
+from .models import (
+    BusinessCalendar,
+    Contact,
+    Customer,
+    Service,
+    check_slots,
+    engine_calendar,
+)
 
 TIME_INPUT = {"type": "time", "step": 60}
 PHONE = re.compile(r"\+?[0-9 ()\-./]+(?: ?(?:ext\.?|x|#) ?[0-9]{1,6})?", re.IGNORECASE)
@@ -518,35 +525,22 @@ class CalendarEditor:
         return self._check_with_engine()
 
     def _check_with_engine(self) -> bool:
-        """What the business-time engine accepts (e.g. extra working days need Monday's hours)."""
-        from metrics.business_time import Calendar
-
+        """What the business-time engine accepts (e.g. extra working days need Monday's hours),
+        checked by the one adapter the model and the service use."""
         data = self.form.cleaned_data
-        if data["is_24x7"]:
-            return True
-        week = [[] for _day in range(7)]
-        for weekday, start, end in self.slots.slots:
-            week[weekday].append(slot_minutes(start, end))
         try:
-            Calendar(
-                data["time_zone"],
-                tuple(tuple(day) for day in week),
-                country=data.get("country") or None,
-                subdiv=data.get("subdivision") or None,
-                extra_holidays=frozenset(self.holidays.days),
-                extra_working_days=frozenset(self.workdays.days),
+            engine_calendar(
+                time_zone=data["time_zone"],
+                is_24x7=data["is_24x7"],
+                slots=self.slots.slots,
+                country=data.get("country") or "",
+                subdivision=data.get("subdivision") or "",
+                holidays=self.holidays.days,
+                working_days=self.workdays.days,
             )
-        except ValueError as error:
-            if self.workdays.days and not week[0]:
-                self.form.add_error(
-                    None,
-                    _(
-                        "Extra working days use Monday's hours, but Monday has no time slot. "
-                        "Add one, or remove the extra working days."
-                    ),
-                )
-            else:
-                self.form.add_error(None, str(error))
+        except ValidationError as error:
+            for message in error.messages:
+                self.form.add_error(None, message)
             return False
         return True
 

@@ -24,7 +24,7 @@ from ..choices import (
     Side,
     TierCode,
 )
-from ..editable import METRIC_FIELDS, TIER_FIELDS
+from ..editable import COPIED_AGREEMENT_FIELDS, METRIC_FIELDS, TIER_FIELDS
 from ..models import (
     Agreement,
     AgreementApproval,
@@ -368,40 +368,18 @@ class AgreementSerializer(ModelCleanSerializer):
 
     class Meta:
         model = Agreement
+        # The editable fields come from the one list (agreements/editable.py).
         fields = [
             "id",
-            "reference",
-            "title",
-            "kind",
             "status",
             "version",
             "family",
             "supersedes",
             "lock_version",
-            "customer",
+            *COPIED_AGREEMENT_FIELDS,
             "customer_name",
-            "customer_contact",
-            "provider_team",
-            "provider_contact_name",
-            "provider_contact_email",
             "services",
-            "scope_included",
-            "scope_excluded",
-            "provider_responsibilities",
-            "customer_responsibilities",
-            "default_calendar",
             "effective_from",
-            "effective_to",
-            "monthly_fee",
-            "currency",
-            "credit_percent",
-            "credit_tiers",
-            "credit_cap_percent",
-            "escalation_consecutive_breaches",
-            "escalation_plan_due_days",
-            "escalation_counts_warnings",
-            "maintenance_notice_hours",
-            "report_day_of_month",
             "tiers",
             "metrics",
             "exclusions",

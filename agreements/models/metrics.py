@@ -131,6 +131,10 @@ class MetricDefinition(AgreementPart):
         return self.name
 
     @property
+    def ticket_kind_labels(self) -> list[str]:
+        return [str(TicketKind(kind).label) for kind in self.ticket_kinds or []]
+
+    @property
     def lower_is_better(self) -> bool:
         return (self.direction or default_direction(self.kind)) == Direction.LOWER_IS_BETTER
 

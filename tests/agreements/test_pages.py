@@ -303,6 +303,35 @@ class TestInlineParts:
                 agreement=draft, name="Monthly report on time"
             ).exists()
 
+    def test_a_complaint_handling_metric_is_set_up_in_the_browser(self, manager, draft):
+        """Ticket kinds, categories and the clock stop are edited on the page like the rest."""
+        with tenant_context(draft.tenant_id):
+            tier = draft.tiers.get(code="P1")
+        response = manager.post(
+            url("metric-add", draft.pk),
+            {
+                "name": "Complaint handling",
+                "kind": "response_time",
+                "target": "60",
+                "minimum_acceptable": "120",
+                "attainment_goal_percent": "95",
+                "tiers": [tier.pk],
+                "period": "month",
+                "ticket_kinds": ["complaint"],
+                "ticket_categories": "billing,service",
+                "order": 5,
+                "lock_version": draft.lock_version,
+            },
+        )
+        assert response.status_code == 302, response.content.decode()[:2000]
+        with tenant_context(draft.tenant_id):
+            metric = MetricDefinition.objects.get(agreement=draft, name="Complaint handling")
+        assert metric.ticket_kinds == ["complaint"]
+        assert metric.ticket_categories == ["billing", "service"]
+        assert metric.clock_stop == "resolved"
+        page = manager.get(url("detail", draft.pk)).content.decode()
+        assert "Ticket kinds: complaint" in page
+
     def test_a_target_below_the_minimum_is_refused_beside_the_field(self, manager, draft):
         response = manager.post(
             url("metric-add", draft.pk),

@@ -98,7 +98,11 @@ def _check_with_engine(calendar: BusinessCalendar) -> None:
 
 
 def _replace(calendar, current, model, items, fields) -> None:
-    """Replace a calendar's children, keeping rows that did not change (a quieter audit trail)."""
+    """Replace a calendar's children, keeping rows that did not change (a quieter audit trail).
+
+    A field an item leaves out (a partial API update) takes the model's default."""
+    defaults = {f: model._meta.get_field(f).get_default() for f in fields}
+    items = [{**defaults, **item} for item in items]
     key = lambda obj: tuple(obj[f] if isinstance(obj, Mapping) else getattr(obj, f) for f in fields)  # noqa: E731
     existing = {key(row): row for row in current}
     wanted = {key(item): item for item in items}
@@ -108,11 +112,8 @@ def _replace(calendar, current, model, items, fields) -> None:
     for k, item in wanted.items():
         if k in existing:
             continue
-        row = model(
+        model(
             tenant_id=calendar.tenant_id,
             calendar=calendar,
-            **{f: item[f] for f in fields if f in item},
-        )
-        if "name" in item:
-            row.name = item["name"]
-        row.save()
+            **{f: item[f] for f in fields},
+        ).save()

@@ -261,6 +261,14 @@ def test_calendar_with_nested_slots_holidays_and_working_days(api_manager, tenan
         url("calendar-detail", data["id"]), {"slots": body["slots"][:1]}, format="json"
     )
     assert replaced.status_code == 200 and len(replaced.json()["slots"]) == 1
+    # A holiday without a name (a partial update) gets the default name (was a 500).
+    unnamed = api_manager.patch(
+        url("calendar-detail", data["id"]), {"holidays": [{"date": "2026-05-04"}]}, format="json"
+    )
+    assert unnamed.status_code == 200, unnamed.content
+    assert unnamed.json()["holidays"] == [
+        {"id": unnamed.json()["holidays"][0]["id"], "date": "2026-05-04", "name": ""}
+    ]
     bad_country = api_manager.post(
         url("calendar-list"), {**body, "name": "x", "country": "QQ"}, format="json"
     )

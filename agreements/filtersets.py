@@ -1,5 +1,6 @@
 import django_filters
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from . import selectors
@@ -74,6 +75,11 @@ class BusinessCalendarFilterSet(django_filters.FilterSet):
 
 
 class AgreementFilterSet(django_filters.FilterSet):
+    """The agreement list's rules, for the API and the list page alike."""
+
+    search = django_filters.CharFilter(
+        method="filter_search", label=_("title, reference or customer")
+    )
     customer = IntegerFilter(field_name="customer_id", min_value=1)
     service = IntegerFilter(field_name="service_links__service_id", min_value=1, distinct=True)
     status = django_filters.MultipleChoiceFilter(choices=AgreementStatus.choices)
@@ -92,6 +98,7 @@ class AgreementFilterSet(django_filters.FilterSet):
     class Meta:
         model = Agreement
         fields = [
+            "search",
             "customer",
             "service",
             "status",
@@ -100,6 +107,13 @@ class AgreementFilterSet(django_filters.FilterSet):
             "expiring_within_days",
             "in_force_on",
         ]
+
+    def filter_search(self, queryset, name, value):
+        return queryset.filter(
+            Q(title__icontains=value)
+            | Q(reference__icontains=value)
+            | Q(customer__name__icontains=value)
+        )
 
     def filter_expiring(self, queryset, name, value):
         return selectors.expiring_within(queryset, value)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 import secrets
-from datetime import timedelta
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -26,6 +25,7 @@ from slaweb.tenancy.views import tenant_url
 from . import services
 from .choices import AgreementStatus, Side
 from .diff import diff_versions
+from .filtersets import AgreementFilterSet
 from .forms import (
     AgreementFilterForm,
     AgreementForm,
@@ -77,28 +77,17 @@ class AgreementListView(SortableListMixin, TenantPageMixin, ListView):
 
     @staticmethod
     def _filter(queryset, data):
-        if data["q"]:
-            queryset = queryset.filter(
-                Q(title__icontains=data["q"])
-                | Q(reference__icontains=data["q"])
-                | Q(customer__name__icontains=data["q"])
-            )
-        if data["customer"]:
-            queryset = queryset.filter(customer=data["customer"])
-        if data["service"]:
-            queryset = queryset.filter(service_links__service=data["service"])
-        if data["status"]:
-            queryset = queryset.filter(status=data["status"])
-        if data["kind"]:
-            queryset = queryset.filter(kind=data["kind"])
-        if data["expiring"]:
-            today = timezone.localdate()
-            queryset = queryset.filter(
-                status=AgreementStatus.ACTIVE,
-                effective_to__gte=today,
-                effective_to__lte=today + timedelta(days=data["expiring"]),
-            )
-        return queryset
+        """The page's form feeds the same FilterSet the API uses (one home for the rules)."""
+        params = {
+            "search": data["q"],
+            "customer": data["customer"] and data["customer"].pk,
+            "service": data["service"] and data["service"].pk,
+            "status": [data["status"]] if data["status"] else [],
+            "kind": data["kind"],
+            "expiring_within_days": data["expiring"],
+        }
+        params = {name: value for name, value in params.items() if value not in (None, "", [])}
+        return AgreementFilterSet(params, queryset=queryset).qs
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

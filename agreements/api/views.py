@@ -174,8 +174,7 @@ class AgreementViewSet(DomainViewSet):
 
     model = Agreement
     serializer_class = AgreementSerializer
-    filterset_class = AgreementFilterSet
-    search_fields = ["title", "reference", "customer__name"]
+    filterset_class = AgreementFilterSet  # its `search` is the list page's search too
     ordering_fields = [
         "reference",
         "title",

@@ -9,7 +9,7 @@ import secrets
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Prefetch, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -22,7 +22,7 @@ from slaweb.tenancy.models import AuditEvent, Role
 from slaweb.tenancy.pages import TenantPageMixin
 from slaweb.tenancy.views import tenant_url
 
-from . import services
+from . import selectors, services
 from .choices import AgreementStatus, Side
 from .diff import diff_versions
 from .filtersets import AgreementFilterSet
@@ -66,11 +66,7 @@ class AgreementListView(SortableListMixin, TenantPageMixin, ListView):
 
     def scope_queryset(self, queryset):
         self.filter_form = AgreementFilterForm(self.request.GET or None, tenant=self.request.tenant)
-        queryset = (
-            queryset.select_related("customer")
-            .prefetch_related(Prefetch("services", queryset=Service.objects.order_by("name")))
-            .annotate(metric_count=Count("metrics", distinct=True))
-        )
+        queryset = selectors.agreements(self.request.tenant, queryset)  # as the API lists them
         if self.filter_form.is_valid():
             queryset = self._filter(queryset, self.filter_form.cleaned_data)
         return self.sort(queryset)

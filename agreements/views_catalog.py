@@ -30,6 +30,7 @@ from slaweb.tenancy.models import Role
 from slaweb.tenancy.pages import TenantPageMixin
 from slaweb.tenancy.views import tenant_url
 
+from .filtersets import BusinessCalendarFilterSet, CustomerFilterSet, ServiceFilterSet
 from .forms_catalog import (
     PRESETS,
     CalendarEditor,
@@ -61,6 +62,14 @@ def _next_url(request, fallback: str) -> str:
 # Shared shapes
 
 
+# The lists filter through the API's FilterSets, so page and API share one set of rules.
+FILTERSETS = {
+    BusinessCalendar: BusinessCalendarFilterSet,
+    Customer: CustomerFilterSet,
+    Service: ServiceFilterSet,
+}
+
+
 class CatalogListView(SortableListMixin, TenantPageMixin, ListView):
     paginate_by = PAGE_SIZE
     filter_form_class = CatalogFilterForm
@@ -73,7 +82,8 @@ class CatalogListView(SortableListMixin, TenantPageMixin, ListView):
 
     def scope_queryset(self, queryset):
         self.filter_form = self.filter_form_class(self.request.GET or None)
-        return self.sort(self.filter_form.apply(self.with_counts(queryset)))
+        filterset = FILTERSETS[self.model](self.filter_form.filter_params(), queryset=queryset)
+        return self.sort(self.with_counts(filterset.qs))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -58,6 +58,27 @@ def test_opening_shows_who_asks_about_what_in_the_contacts_language(client, tena
 
 
 @time_machine.travel(LATER, tick=False)
+def test_the_answer_form_keeps_csrf_protection(tenant_a, invitation):
+    """Only the RFC 8058 one-click unsubscribe is exempt; an answer without the form's
+    CSRF token is refused and consumes nothing."""
+    token = issue_token(tenant_a, invitation)
+    browser = Client(enforce_csrf_checks=True)
+    refused = browser.post(url(token), answers_for(tenant_a, invitation))
+    assert refused.status_code == 403
+    with tenant_context(tenant_a):
+        assert not Response.objects.exists()
+        assert Invitation.objects.get(pk=invitation.pk).status == InvitationStatus.QUEUED
+    page = browser.get(url(token))
+    csrf = page.cookies["csrftoken"].value
+    accepted = browser.post(
+        url(token), {**answers_for(tenant_a, invitation), "csrfmiddlewaretoken": csrf}
+    )
+    assert accepted.status_code == 302
+    with tenant_context(tenant_a):
+        assert Response.objects.count() == 1
+
+
+@time_machine.travel(LATER, tick=False)
 def test_submitting_stores_the_answers_once_and_the_link_is_then_used(client, tenant_a, invitation):
     token = issue_token(tenant_a, invitation)
     response = client.post(url(token) + "?lang=zh-hans", answers_for(tenant_a, invitation))

@@ -293,6 +293,8 @@ def test_screenshots_of_the_changed_pages(page, live_server, manager_login, admi
             form.locator("input[name=name]").fill("X" * 300)
             form.locator("button[type=submit]").click()
             expect(page.locator("#metric-rows tr.editing .errorlist").first).to_be_visible()
+            # the refused form still fits the screen (a long option once widened the page)
+            assert page.evaluate("document.documentElement.scrollWidth") <= width
             page.screenshot(
                 path=SCREENSHOTS / f"sla-editor-error-{language}-{width}.png", full_page=True
             )

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from slaweb.tenancy.models import Tenant
-from slaweb.tenancy.tasks import TenantTask
+from slaweb.tenancy.tasks import TenantTask, for_each_tenant
 
 
 @shared_task(base=TenantTask)
@@ -19,7 +18,4 @@ def expire_agreements_due_for_tenant(tenant_id: int) -> int:
 @shared_task
 def expire_agreements_due() -> int:
     """Queue the expiry of every tenant's agreements whose end date has passed."""
-    tenant_ids = list(Tenant.objects.order_by("pk").values_list("pk", flat=True))
-    for tenant_id in tenant_ids:
-        expire_agreements_due_for_tenant.delay(tenant_id)
-    return len(tenant_ids)
+    return for_each_tenant(expire_agreements_due_for_tenant)

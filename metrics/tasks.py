@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from slaweb.tenancy.models import Tenant
-from slaweb.tenancy.tasks import TenantTask
+from slaweb.tenancy.tasks import TenantTask, for_each_tenant
 
 
 @shared_task(base=TenantTask, name="metrics.recompute_compliance", ignore_result=True)
@@ -34,10 +33,7 @@ def recompute_open_periods_for_tenant(tenant_id: int) -> int:
 
 @shared_task(name="metrics.recompute_open_periods", ignore_result=True)
 def recompute_open_periods() -> int:
-    tenant_ids = list(Tenant.objects.order_by("pk").values_list("pk", flat=True))
-    for tenant_id in tenant_ids:
-        recompute_open_periods_for_tenant.delay(tenant_id)
-    return len(tenant_ids)
+    return for_each_tenant(recompute_open_periods_for_tenant)
 
 
 @shared_task(base=TenantTask, bind=True, name="metrics.recompute_clocks")

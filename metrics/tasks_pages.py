@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from slaweb.tenancy.tasks import TenantTask
+from slaweb.tenancy.tasks import TenantTask, for_each_tenant
 
 
 @shared_task(base=TenantTask, name="metrics.run_import", ignore_result=True)
@@ -25,9 +25,4 @@ def warn_running_clocks(tenant_id: int) -> int:
 @shared_task(name="metrics.send_clock_warnings", ignore_result=True)
 def send_clock_warnings() -> int:
     """Beat, every minute: one task per tenant, each in its own scope (RLS holds)."""
-    from slaweb.tenancy.models import Tenant
-
-    tenant_ids = list(Tenant.objects.order_by("pk").values_list("pk", flat=True))
-    for tenant_id in tenant_ids:
-        warn_running_clocks.delay(tenant_id)
-    return len(tenant_ids)
+    return for_each_tenant(warn_running_clocks)

@@ -3,6 +3,7 @@
 from celery.contrib.django.task import DjangoTask
 
 from .context import Actor, tenant_scope
+from .models import Tenant
 
 
 class TenantTask(DjangoTask):
@@ -17,3 +18,11 @@ class TenantTask(DjangoTask):
         actor = Actor(user_id=None, label=f"task {self.name}", via="task")
         with tenant_scope(int(tenant_id), actor):
             return super().__call__(tenant_id, *args, **kwargs)
+
+
+def for_each_tenant(task: TenantTask) -> int:
+    """Beat's dispatch: queue `task` once per tenant, each run in its own tenant's scope."""
+    tenant_ids = list(Tenant.objects.order_by("pk").values_list("pk", flat=True))
+    for tenant_id in tenant_ids:
+        task.delay(tenant_id)
+    return len(tenant_ids)

@@ -14,6 +14,7 @@ tenant_patterns = [
     path("", include("agreements.urls")),
     path("", include("surveys.urls")),
     path("", include("metrics.urls")),
+    path("", include("reports.urls")),
 ]
 
 api_patterns = [
@@ -21,6 +22,7 @@ api_patterns = [
     path("", include("agreements.api.urls")),
     path("", include("metrics.api.urls")),
     path("", include("surveys.api.urls")),
+    path("", include("reports.api.urls")),
 ]
 
 urlpatterns = [

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "agreements",
     "metrics",
     "surveys",
+    "reports",
 ]
 
 MIDDLEWARE = [

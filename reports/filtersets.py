@@ -1,0 +1,1 @@
+"""Report lists: one FilterSet per list, shared by pages and the API."""

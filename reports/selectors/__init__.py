@@ -1,0 +1,1 @@
+"""See docs/decisions/010-reports.md; modules are imported by name."""

@@ -1,0 +1,1 @@
+"""Report tasks: thin (tenant id and ids in, open the scope, call a service)."""

@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401  (routes are added by the report pages)
+from django.urls import path, register_converter  # noqa: F401  (routes are added by the report pages)
+
+from .periods import PeriodConverter
+
+# <period:period> matches "2026-10", "2026-Q3", "2026"; the view gets the string, parse() it.
+register_converter(PeriodConverter, "period")
 
 app_name = "reports"
 

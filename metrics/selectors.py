@@ -125,3 +125,59 @@ def latest_period_health(families) -> dict:
         row["family"]: {"period": row["period_start"], **{s: row[s] for s in Status.values}}
         for row in rows
     }
+
+
+def records_behind(
+    family, metric, period_starts, start_at: dt.datetime, end_at: dt.datetime, *, missed=False
+) -> tuple[str, QuerySet | None]:
+    """The records behind a metric's result over [start_at, end_at) (the metric's periods
+    starting on `period_starts`), as compliance counts them: the drill-down page and the
+    reports read this. Returns (kind, queryset): clock | ticket | delivery | sample, or
+    ("outage", None) since outages are listed in the result's details.
+    `missed`: only the records that count against the metric."""
+    from django.db.models import F, Q
+
+    from agreements.choices import TIME_KINDS, MetricKind
+
+    from .choices import ClockState
+
+    kind = metric.kind
+    if kind in TIME_KINDS:
+        rows = (
+            TicketClock.objects.filter(
+                family=family, metric__name=metric.name, period_start__in=list(period_starts)
+            )
+            .select_related("ticket")
+            .order_by(F("elapsed").desc(nulls_last=True), "due_target_at", "pk")
+        )
+        if missed:
+            rows = rows.filter(
+                Q(state__in=(ClockState.WITHIN_MINIMUM, ClockState.MISSED))
+                | Q(stopped_at__isnull=True, due_minimum_at__lt=end_at)
+            )
+        return "clock", rows
+    if kind in (MetricKind.FIRST_CONTACT_RESOLUTION_RATE, MetricKind.RECURRENCE_COUNT):
+        fcr = kind == MetricKind.FIRST_CONTACT_RESOLUTION_RATE
+        column = "resolved_at" if fcr else "opened_at"
+        rows = Ticket.objects.filter(
+            family=family, **{f"{column}__gte": start_at, f"{column}__lt": end_at}
+        )
+        rows = rows.filter(first_contact_resolved=False) if fcr else rows.exclude(recurrence_of="")
+        return "ticket", rows.order_by(column, "pk")
+    if kind in (MetricKind.AVAILABILITY_PERCENT, MetricKind.DOWNTIME_MINUTES):
+        return "outage", None
+    if kind in (MetricKind.ON_TIME_DELIVERY_RATE, MetricKind.ACCURACY):
+        rows = Delivery.objects.filter(family=family, due_at__gte=start_at, due_at__lt=end_at)
+        if missed and kind == MetricKind.ON_TIME_DELIVERY_RATE:
+            rows = rows.filter(
+                Q(delivered_at__isnull=True, due_at__lt=end_at) | Q(delivered_at__gt=F("due_at"))
+            )
+        elif missed:
+            rows = rows.filter(error_free=False)
+        return "delivery", rows.order_by("due_at", "pk")
+    starts = list(period_starts)
+    rows = Sample.objects.filter(family=family, metric_name=metric.name).filter(
+        Q(period_start__in=starts)
+        | Q(period_start__isnull=True, measured_at__gte=start_at, measured_at__lt=end_at)
+    )
+    return "sample", rows.order_by("period_start", "measured_at", "pk")

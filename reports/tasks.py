@@ -1,1 +1,18 @@
 """Report tasks: thin (tenant id and ids in, open the scope, call a service)."""
+
+from celery import shared_task
+
+from slaweb.tenancy.tasks import TenantTask, for_each_tenant
+
+
+@shared_task(base=TenantTask, name="reports.dispatch_reports_for_tenant", ignore_result=True)
+def dispatch_reports_for_tenant(tenant_id: int) -> int:
+    from .services.delivery import dispatch
+
+    return dispatch()
+
+
+@shared_task(name="reports.dispatch_due_reports", ignore_result=True)
+def dispatch_due_reports() -> int:
+    """Beat, daily: publish and email each tenant's due reports, one task per tenant."""
+    return for_each_tenant(dispatch_reports_for_tenant)

@@ -56,5 +56,6 @@ urlpatterns = [
     path("t/<slug:tenant_slug>/", include(tenant_patterns)),
     path("", include("surveys.urls_public")),
     path("", include("agreements.urls_public")),
+    path("", include("reports.urls_public")),
     path("", include("metrics.urls_hooks")),
 ]

@@ -184,6 +184,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "surveys.escalate": {"task": "surveys.escalate_overdue_follow_ups", "schedule": 900.0},
     # Warnings before a breach of running ticket clocks (metrics/warnings.py), every minute.
     "metrics.clock_warnings": {"task": "metrics.send_clock_warnings", "schedule": 60.0},
+    # Due period reports published and emailed (reports/services/delivery.py), daily.
+    "reports.dispatch": {
+        "task": "reports.dispatch_due_reports",
+        "schedule": crontab(hour=0, minute=50),
+    },
 }
 
 REST_FRAMEWORK = {

@@ -1,1 +1,111 @@
 """Report lists: one FilterSet per list, shared by pages and the API."""
+
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from agreements.choices import AgreementKind, MeasurementPeriod
+from agreements.models import Agreement, Customer, Service
+
+from . import periods
+
+# Every filter is declared: generated ones would query the scoped manager at import time.
+
+
+def _customers(request):
+    if request is None or getattr(request, "tenant", None) is None:
+        return Customer.objects.none()
+    return Customer.objects.filter(tenant=request.tenant).order_by("name")
+
+
+def _services(request):
+    if request is None or getattr(request, "tenant", None) is None:
+        return Service.objects.none()
+    return Service.objects.filter(tenant=request.tenant).order_by("name")
+
+
+class PortfolioForm(forms.Form):
+    """The period range must be periods of the chosen length, in order, at most MAX_PERIODS."""
+
+    def clean(self):
+        from .selectors.portfolio import MAX_PERIODS, period_starts
+
+        data = super().clean()
+        kind = data.get("period") or MeasurementPeriod.MONTH
+        bounds = {}
+        for name in ("start", "end"):
+            text = data.get(name)
+            if not text:
+                continue
+            try:
+                found_kind, start = periods.parse(text)
+            except ValueError:
+                self.add_error(name, _("Write a period like 2026-10, 2026-Q3 or 2026."))
+                continue
+            if found_kind != kind:
+                self.add_error(
+                    name,
+                    _("Write a %(kind)s, like %(example)s.")
+                    % {"kind": MeasurementPeriod(kind).label, "example": EXAMPLES[kind]},
+                )
+                continue
+            bounds[name] = start
+        if "start" in bounds and "end" in bounds:
+            if bounds["start"] > bounds["end"]:
+                self.add_error("end", _("The last period comes before the first."))
+            elif len(period_starts(bounds["start"], bounds["end"], kind)) > MAX_PERIODS:
+                self.add_error("end", _("At most %(n)d periods at a time.") % {"n": MAX_PERIODS})
+        data["period_bounds"] = bounds
+        return data
+
+
+EXAMPLES = {
+    MeasurementPeriod.MONTH: "2026-10",
+    MeasurementPeriod.QUARTER: "2026-Q3",
+    MeasurementPeriod.YEAR: "2026",
+}
+
+
+class PortfolioFilterSet(django_filters.FilterSet):
+    """The portfolio's agreements (customer, service, kind) and its periods (length, range);
+    the page and the API read `options()`."""
+
+    customer = django_filters.ModelChoiceFilter(queryset=_customers, label=_("Customer"))
+    service = django_filters.ModelChoiceFilter(
+        queryset=_services, field_name="service_links__service", label=_("Service")
+    )
+    kind = django_filters.ChoiceFilter(choices=AgreementKind.choices, label=_("Kind"))
+    period = django_filters.ChoiceFilter(
+        choices=MeasurementPeriod.choices, method="keep", label=_("Periods of")
+    )
+    start = django_filters.CharFilter(
+        method="keep", label=_("From"), help_text=_("e.g. 2026-01, 2026-Q1 or 2026")
+    )
+    end = django_filters.CharFilter(
+        method="keep", label=_("To"), help_text=_("e.g. 2026-12, 2026-Q4 or 2026")
+    )
+
+    class Meta:
+        model = Agreement
+        fields = ["customer", "service", "kind", "period", "start", "end"]
+        form = PortfolioForm
+
+    def keep(self, queryset, name, value):
+        return queryset  # read by options(), not a filter on agreements
+
+    def options(self) -> dict:
+        """Arguments of selectors.portfolio.portfolio(): the filtered agreements, the period
+        length and range (the defaults where the input is missing or invalid)."""
+        if self.is_bound and self.is_valid():
+            data = self.form.cleaned_data
+            bounds = data.get("period_bounds", {})
+            kind = data.get("period") or MeasurementPeriod.MONTH
+            return {
+                "agreements": self.qs,
+                "kind": kind,
+                "first": bounds.get("start"),
+                "last": bounds.get("end"),
+            }
+        return {"agreements": self.queryset, "kind": MeasurementPeriod.MONTH}

@@ -30,7 +30,8 @@ from collections.abc import Callable, Iterable
 
 from axes.backends import AxesStandaloneBackend
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from rest_framework.throttling import SimpleRateThrottle
@@ -64,13 +65,26 @@ def hit(scope: str, ident: str, rate: str) -> int:
     window = now // period
     digest = hashlib.sha256(ident.encode()).hexdigest()[:32]  # no addresses or emails in keys
     key = f"ratelimit:{scope}:{digest}:{window}"
-    cache.add(key, 0, timeout=period + 1)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=period + 1)
-        count = 1
+    count = _count(key, timeout=period + 1)
     return 0 if count <= limit else (window + 1) * period - now
+
+
+def _count(key: str, timeout: int) -> int:
+    """Add one to the window's counter. On Redis one round trip (SET NX EX and INCR in a
+    pipeline, the same value cache.incr would store); other caches: add, then incr."""
+    backend = caches["default"]
+    if isinstance(backend, RedisCache):
+        full_key = backend.make_and_validate_key(key)
+        pipe = backend._cache.get_client(full_key, write=True).pipeline(transaction=False)
+        pipe.set(full_key, 0, ex=timeout, nx=True)
+        pipe.incr(full_key)
+        return pipe.execute()[1]
+    cache.add(key, 0, timeout=timeout)
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=timeout)
+        return 1
 
 
 def _identities(request, key) -> Iterable[tuple[str, str]]:

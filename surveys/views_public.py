@@ -8,6 +8,7 @@ expired and used links get the same calm page with the same status, revealing no
 from __future__ import annotations
 
 from django.conf import settings
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -15,12 +16,13 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from slaweb.ratelimit import rate_limit
-from slaweb.tenancy.context import tenant_context
+from slaweb.tenancy.context import tenant_context, tenant_scope
 from slaweb.tenancy.models import Tenant
 
 from . import services
-from .choices import LIKERT_LABELS, LIKERT_POINTS
+from .choices import QuestionKind
 from .forms import AnswerForm
+from .selectors import answering_questionnaire
 from .services.dispatch import period_label, subject_of
 
 LANGUAGES = ("zh-hans", "en")
@@ -54,7 +56,9 @@ def answer(request, token: str):
     fallback = _language(request, request.LANGUAGE_CODE or "zh-hans")
     if found is None:
         return _calm(request, fallback)
-    with tenant_context(found.tenant_id):
+    # The request already runs in one transaction (TenantMiddleware): hold the tenant's
+    # scope in it without a savepoint.
+    with tenant_scope(found.tenant_id), transaction.atomic(savepoint=False):
         try:
             invitation = services.find_invitation(found.invitation_id)
         except services.LinkInvalid:
@@ -67,7 +71,8 @@ def answer(request, token: str):
 def _answer_page(request, token, invitation, language):
     round_ = invitation.round
     campaign = round_.campaign
-    questions = list(round_.questionnaire.questions.select_related("dimension"))
+    compiled = answering_questionnaire(invitation.tenant_id, round_.questionnaire_id)
+    questions = compiled.questions
     form = AnswerForm(
         request.POST if request.method == "POST" else None,
         questions=questions,
@@ -85,7 +90,6 @@ def _answer_page(request, token, invitation, language):
         except services.AlreadyAnswered:
             return _calm(request, language)
         return redirect(f"{reverse('survey-thanks')}?lang={language}")
-    tenant = Tenant.objects.get(pk=invitation.tenant_id)
     return render(
         request,
         "surveys/public/answer.html",
@@ -94,14 +98,13 @@ def _answer_page(request, token, invitation, language):
             "language": language,
             "other_language": "en" if language == "zh-hans" else "zh-hans",
             "token": token,
-            "asker": tenant.name,
+            "asker": invitation.tenant.name,
             "about": subject_of(campaign, language),
             "period": period_label(round_, language),
             "closes_at": round_.closes_at,
-            "intro": round_.questionnaire.intro(language),
+            "intro": compiled.questionnaire.intro(language),
             "anonymous": campaign.anonymous,
             "contact_name": invitation.contact.name,
-            "likert_points": [(p, LIKERT_LABELS[p]) for p in LIKERT_POINTS],
             "sections": _sections(form, language),
         },
         status=400 if form.errors else 200,
@@ -109,14 +112,25 @@ def _answer_page(request, token, invitation, language):
 
 
 def _sections(form, language):
-    """The form's question fields grouped under their dimension, in order."""
+    """The form's question fields grouped under their dimension, in order.
+
+    A rating's points are plain tuples (value, label, id, checked): iterating a bound
+    radio field builds a widget context per point and was most of the page's rendering.
+    """
     sections = []
     for bound in form.question_fields():
         question = bound.field.question
         title = question.dimension.name(language) if question.dimension else ""
         if not sections or sections[-1]["title"] != title:
             sections.append({"title": title, "fields": []})
-        sections[-1]["fields"].append({"bound": bound, "kind": question.kind})
+        item = {"bound": bound, "kind": question.kind}
+        if question.kind != QuestionKind.OPEN:
+            chosen = str(bound.value() or "")
+            item["points"] = [
+                (value, label, f"{bound.auto_id}_{n}", str(value) == chosen)
+                for n, (value, label) in enumerate(bound.field.choices)
+            ]
+        sections[-1]["fields"].append(item)
     return sections
 
 

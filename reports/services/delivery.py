@@ -133,23 +133,23 @@ def _lock_family(tenant_id: int, family) -> None:
 
 def dispatch(now: dt.datetime | None = None) -> int:
     """Publish and mail the open tenant's due reports, one transaction each; returns how
-    many were published. A broken agreement is logged and retried by the next run."""
+    many reports were sent. A broken agreement is logged and retried by the next run."""
     from .publishing import publish
 
     now = now or timezone.now()
-    done = 0
+    done: set[int] = set()
     for due in due_reports(now):
         try:
             with transaction.atomic():
                 _lock_family(due.agreement.tenant_id, due.agreement.family)
                 report = publish(due.agreement, due.period_kind, due.period_start, scheduled=True)
                 send(report, now=now)
-            done += 1
+            done.add(report.pk)
         except Exception:
             log.exception(
                 "report of %s for %s could not be dispatched", due.agreement, due.period_start
             )
-    return done
+    return len(done)
 
 
 # -- sending -----------------------------------------------------------------------------
@@ -302,32 +302,35 @@ def attachment_name(report: Report) -> str:
 
 
 def pdf_content(report: Report, language: str) -> bytes:
-    """The revision's PDF in `language`, built once and stored as its ReportFile."""
-    stored = (
-        ReportFile.objects.filter(
-            report=report, format=FileFormat.PDF, language=language, state=FileState.READY
-        )
-        .values_list("content", flat=True)
-        .first()
+    """The revision's PDF in `language`, built once and stored as its ReportFile (the row
+    reports.services.files builds and serves; held FOR UPDATE while it is built here, so a
+    file task or a second dispatch finds it ready). No audit event: the bytes are the log."""
+    ReportFile.objects.bulk_create(
+        [
+            ReportFile(
+                tenant_id=report.tenant_id, report=report, format=FileFormat.PDF, language=language
+            )
+        ],
+        ignore_conflicts=True,
     )
-    if stored is not None:
-        return bytes(stored)
+    row = (
+        ReportFile.objects.select_for_update(of=("self",))
+        .filter(report=report, format=FileFormat.PDF, language=language)
+        .values("pk", "state", "content")
+        .get()
+    )
+    if row["state"] == FileState.READY:
+        return bytes(row["content"])
     from ..rendering.pdf import render_pdf
 
     content, pages = render_pdf(report.snapshot, language=language)
-    ReportFile.objects.update_or_create(
-        report=report,
-        format=FileFormat.PDF,
-        language=language,
-        defaults={
-            "tenant_id": report.tenant_id,
-            "state": FileState.READY,
-            "content": content,
-            "size": len(content),
-            "pages": pages,
-            "error": "",
-            "built_at": timezone.now(),
-        },
+    ReportFile.objects.filter(pk=row["pk"]).update(
+        state=FileState.READY,
+        content=content,
+        size=len(content),
+        pages=pages,
+        error="",
+        built_at=timezone.now(),
     )
     return content
 

@@ -127,24 +127,26 @@ def _page(request, token, delivery, language):
         "token": token,
         "has_pdf": has_pdf,
         "period": service.period_name(report),
-        "body": report_body(report.snapshot),
+        "body": report_body(report.snapshot, language),
     }
     return render(request, "reports/public/report.html", context, status=status)
 
 
-def report_body(snapshot: dict) -> str:
-    """The report body the page and the PDF share (templates/reports/_report_body.html),
-    else a minimal table, so a reader always sees the figures."""
-    counts = snapshot.get("counts") or {}
-    context = {
-        "snap": snapshot,
-        "summary": service.summary_of(snapshot),
-        "measured": (counts.get("metrics") or 0) - (counts.get("no_data") or 0),
-    }
+def report_body(snapshot: dict, language: str) -> str:
+    """The report body the page and the PDF share (reports.rendering.html), else a
+    minimal table, so a reader always sees the figures."""
     try:
-        return render_to_string("reports/_report_body.html", context)
-    except Exception:  # the shared body is not complete yet: the minimal one
-        log.warning("reports/_report_body.html could not be rendered", exc_info=True)
+        from ..rendering.html import render_body
+
+        return render_body(snapshot, language=language)
+    except Exception:  # a snapshot the shared body cannot show: the minimal one
+        log.warning("the report body could not be rendered", exc_info=True)
+        counts = snapshot.get("counts") or {}
+        context = {
+            "snap": snapshot,
+            "summary": service.summary_of(snapshot),
+            "measured": (counts.get("metrics") or 0) - (counts.get("no_data") or 0),
+        }
         return render_to_string("reports/public/_minimal_body.html", context)
 
 

@@ -1,10 +1,13 @@
 from django.urls import path, register_converter  # noqa: F401  (routes are added by the report pages)
 
 from .periods import PeriodConverter
+from .views import portfolio
 
 # <period:period> matches "2026-10", "2026-Q3", "2026"; the view gets the string, parse() it.
 register_converter(PeriodConverter, "period")
 
 app_name = "reports"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path("reports/", portfolio.PortfolioView.as_view(), name="portfolio"),
+]

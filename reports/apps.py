@@ -5,3 +5,12 @@ from django.utils.translation import gettext_lazy as _
 class ReportsConfig(AppConfig):
     name = "reports"
     verbose_name = _("Reports")
+
+    def ready(self):
+        # metrics asks whether a period is published (clocks of published periods stay
+        # frozen) without importing reports: reports registers the answer.
+        from metrics.services.compliance import register_published_source
+
+        from .selectors.reports import published_ranges
+
+        register_published_source(published_ranges)

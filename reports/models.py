@@ -42,6 +42,9 @@ class Report(TenantOwned):
         verbose_name=_("published by"),
     )
 
+    # The row itself keeps the snapshot forever (it never changes): no copy in the audit trail.
+    audit_secret_fields = ("snapshot",)
+
     class Meta:
         ordering = ["-period_start", "family", "-revision"]
         constraints = [
@@ -75,6 +78,8 @@ class ReportFile(TenantOwned):
     error = models.TextField(blank=True)
     requested_at = models.DateTimeField(auto_now_add=True)
     built_at = models.DateTimeField(null=True, blank=True)
+
+    audit_secret_fields = ("content",)  # the file's bytes stay out of the audit trail
 
     class Meta:
         ordering = ["report", "format", "language"]

@@ -2,7 +2,7 @@
 child factory copies its parent's tenant."""
 
 # Imported for their registration: every tenant model has a factory (tests/tenancy/test_rls.py).
-from . import agreements, mail, metrics, metrics_surfaces, surveys  # noqa: F401
+from . import agreements, mail, metrics, metrics_surfaces, reports, surveys  # noqa: F401
 from .base import TenantOwnedFactory
 from .tenancy import (
     ApiTokenFactory,

@@ -112,23 +112,30 @@ def _answer_page(request, token, invitation, language):
 
 
 def _sections(form, language):
-    """The form's question fields grouped under their dimension, in order.
-
-    A rating's points are plain tuples (value, label, id, checked): iterating a bound
-    radio field builds a widget context per point and was most of the page's rendering.
-    """
+    """The form's question fields grouped under their dimension, in order, as plain
+    values: iterating bound radio fields (a widget context per point) and resolving
+    bound-field properties in the template were most of the page's rendering."""
     sections = []
     for bound in form.question_fields():
         question = bound.field.question
         title = question.dimension.name(language) if question.dimension else ""
         if not sections or sections[-1]["title"] != title:
             sections.append({"title": title, "fields": []})
-        item = {"bound": bound, "kind": question.kind}
+        value, field_id = bound.value(), bound.auto_id
+        item = {
+            "kind": question.kind,
+            "name": bound.html_name,
+            "id": field_id,
+            "label": bound.label,
+            "required": bound.field.required,
+            "errors": bound.errors,
+            "value": value,
+        }
         if question.kind != QuestionKind.OPEN:
-            chosen = str(bound.value() or "")
+            chosen = "" if value is None else str(value)
             item["points"] = [
-                (value, label, f"{bound.auto_id}_{n}", str(value) == chosen)
-                for n, (value, label) in enumerate(bound.field.choices)
+                (point, label, f"{field_id}_{n}", str(point) == chosen)
+                for n, (point, label) in enumerate(bound.field.choices)
             ]
         sections[-1]["fields"].append(item)
     return sections

@@ -14,3 +14,11 @@ class ReportsConfig(AppConfig):
         from .selectors.reports import published_ranges
 
         register_published_source(published_ranges)
+
+        # The Overview page's panels: the platform cannot import reports, so reports registers.
+        from slaweb.tenancy import dashboard
+
+        from .panels import operations_panel, portfolio_panel
+
+        dashboard.register(operations_panel, order=10, stylesheets=["css/portfolio.css"])
+        dashboard.register(portfolio_panel, order=20, stylesheets=["css/portfolio.css"])

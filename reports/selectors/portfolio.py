@@ -111,6 +111,7 @@ class Cell(Figures):
     period: str = ""  # the period string of URLs ("2026-10")
     withheld: bool = False  # satisfaction below the anonymous campaign's minimum n
     published: bool = False
+    credits: dict[str, Decimal] = field(default_factory=dict)  # currency -> amount owed
     url: str = ""  # set by the page
 
     @property
@@ -317,9 +318,8 @@ def portfolio(
     totals = Column()
     for c in credit_rows:
         amount = c["amount"] or Decimal(0)
-        row_credits = by_family[c["family"]].credits
-        row_credits[c["currency"]] = row_credits.get(c["currency"], Decimal(0)) + amount
-        for target in (columns[column_of[c["p"]]], totals):
+        row = by_family[c["family"]]
+        for target in (row, row.cells[column_of[c["p"]]], columns[column_of[c["p"]]], totals):
             target.credits[c["currency"]] = target.credits.get(c["currency"], Decimal(0)) + amount
     for row in rows:
         for i, cell in enumerate(row.cells):
@@ -331,6 +331,8 @@ def portfolio(
         target.credits = {k: v for k, v in sorted(target.credits.items()) if v}
     for row in rows:
         row.credits = {k: v for k, v in sorted(row.credits.items()) if v}
+        for cell in row.cells:
+            cell.credits = {k: v for k, v in sorted(cell.credits.items()) if v}
 
     return Portfolio(
         kind=kind,

@@ -14,7 +14,7 @@ from django.views.generic import ListView, TemplateView
 
 from slaweb.mail.services import is_suppressed
 
-from . import services
+from . import dashboard, services
 from .audit_display import present, tenant_zone
 from .forms import AddMemberForm, AuditFilterForm, ChangeRoleForm, TokenForm
 from .models import ApiToken, AuditEvent, MemberInvitation, Membership, Role
@@ -36,7 +36,15 @@ def home(request):
 
 
 class DashboardView(TenantPageMixin, TemplateView):
+    """Where every member lands: the panels the apps registered (slaweb/tenancy/dashboard.py)."""
+
     template_name = "tenancy/dashboard.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["panels"] = dashboard.panels(self.request)
+        context["panel_stylesheets"] = dashboard.stylesheets()
+        return context
 
 
 class MembersView(TenantPageMixin, ListView):

@@ -57,7 +57,7 @@ class PortfolioForm(forms.Form):
                 self.add_error("end", _("The last period comes before the first."))
             elif len(period_starts(bounds["start"], bounds["end"], kind)) > MAX_PERIODS:
                 self.add_error("end", _("At most %(n)d periods at a time.") % {"n": MAX_PERIODS})
-        data["period_bounds"] = bounds
+        self.period_bounds = bounds  # not in cleaned_data: the FilterSet filters by each key
         return data
 
 
@@ -100,7 +100,7 @@ class PortfolioFilterSet(django_filters.FilterSet):
         length and range (the defaults where the input is missing or invalid)."""
         if self.is_bound and self.is_valid():
             data = self.form.cleaned_data
-            bounds = data.get("period_bounds", {})
+            bounds = self.form.period_bounds
             kind = data.get("period") or MeasurementPeriod.MONTH
             return {
                 "agreements": self.qs,

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
+from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from agreements.choices import AgreementKind, MeasurementPeriod
 from agreements.models import Agreement, Customer, Service
 
 from . import periods
+from .choices import Health
+from .models import Report
 
 # Every filter is declared: generated ones would query the scoped manager at import time.
 
@@ -109,3 +112,66 @@ class PortfolioFilterSet(django_filters.FilterSet):
                 "last": bounds.get("end"),
             }
         return {"agreements": self.queryset, "kind": MeasurementPeriod.MONTH}
+
+
+class PeriodTextField(forms.CharField):
+    """ "2026-10", "2026-Q3" or "2026" -> (kind, first day)."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if not value:
+            return None
+        try:
+            return periods.parse(value)
+        except ValueError:
+            raise forms.ValidationError(
+                _("Write a period like 2026-10, 2026-Q3 or 2026.")
+            ) from None
+
+
+class PeriodTextFilter(django_filters.Filter):
+    field_class = PeriodTextField
+
+
+class ReportFilterSet(django_filters.FilterSet):
+    """Published reports (API list, revisions pages): agreement reference, family, period,
+    health, and `latest` for the newest revision of each period only."""
+
+    agreement = django_filters.CharFilter(method="by_reference", label=_("Agreement reference"))
+    family = django_filters.UUIDFilter(label=_("Agreement family"))
+    period_kind = django_filters.ChoiceFilter(choices=MeasurementPeriod.choices, label=_("Period"))
+    period = PeriodTextFilter(
+        method="by_period", label=_("Period"), help_text=_("e.g. 2026-10, 2026-Q3 or 2026")
+    )
+    health = django_filters.ChoiceFilter(choices=Health.choices, label=_("Health"))
+    latest = django_filters.BooleanFilter(method="only_latest", label=_("Latest revision only"))
+
+    class Meta:
+        model = Report
+        fields = ["agreement", "family", "period_kind", "period", "health", "latest"]
+
+    def by_reference(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(agreement__reference=value)
+
+    def by_period(self, queryset, name, value):
+        if not value:
+            return queryset
+        kind, start = value
+        return queryset.filter(period_kind=kind, period_start=start)
+
+    def only_latest(self, queryset, name, value):
+        if not value:
+            return queryset
+        newest = (
+            Report.objects.filter(
+                tenant=OuterRef("tenant"),
+                family=OuterRef("family"),
+                period_kind=OuterRef("period_kind"),
+                period_start=OuterRef("period_start"),
+            )
+            .order_by("-revision")
+            .values("revision")[:1]
+        )
+        return queryset.filter(revision=Subquery(newest))

@@ -75,13 +75,20 @@ class PortfolioFilterSet(django_filters.FilterSet):
     """The portfolio's agreements (customer, service, kind) and its periods (length, range);
     the page and the API read `options()`."""
 
-    customer = django_filters.ModelChoiceFilter(queryset=_customers, label=_("Customer"))
-    service = django_filters.ModelChoiceFilter(
-        queryset=_services, field_name="service_links__service", label=_("Service")
+    customer = django_filters.ModelChoiceFilter(
+        queryset=_customers, label=_("Customer"), empty_label=_("All")
     )
-    kind = django_filters.ChoiceFilter(choices=AgreementKind.choices, label=_("Kind"))
+    service = django_filters.ModelChoiceFilter(
+        queryset=_services,
+        field_name="service_links__service",
+        label=_("Service"),
+        empty_label=_("All"),
+    )
+    kind = django_filters.ChoiceFilter(
+        choices=AgreementKind.choices, label=_("Kind"), empty_label=_("All")
+    )
     period = django_filters.ChoiceFilter(
-        choices=MeasurementPeriod.choices, method="keep", label=_("Periods of")
+        choices=MeasurementPeriod.choices, method="keep", label=_("Periods of"), empty_label=None
     )
     start = django_filters.CharFilter(
         method="keep", label=_("From"), help_text=_("e.g. 2026-01, 2026-Q1 or 2026")

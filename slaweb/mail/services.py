@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -55,6 +56,12 @@ def render(kind: str, context: dict, language: str) -> tuple[str, str, str]:
 
 def is_suppressed(address: str) -> bool:
     return Suppression.objects.filter(address=normalise(address)).exists()
+
+
+def suppressed_among(addresses: Iterable[str]) -> set[str]:
+    """The open tenant's suppressed addresses among these (normalised), in one query."""
+    wanted = {normalise(address) for address in addresses}
+    return set(Suppression.objects.filter(address__in=wanted).values_list("address", flat=True))
 
 
 def suppress(address: str, reason: str) -> Suppression:
@@ -149,6 +156,70 @@ def enqueue(
     return message
 
 
+@dataclass(frozen=True)
+class Mail:
+    """One mail for enqueue_many(): the arguments of enqueue(), without attachments."""
+
+    kind: str
+    to: str
+    context: dict
+    key: str
+    language: str = "en"
+    from_name: str = ""
+    reply_to: str = ""
+    headers: dict | None = None
+    erase_body_after_send: bool = False
+
+
+def enqueue_many(mails: list[Mail]) -> None:
+    """enqueue() for many mails of the open tenant at once (a survey round of thousands):
+    one read of the keys already stored and of the suppressed addresses, the new rows in
+    bulk, and their sends queued on commit through one broker connection. Keys already
+    stored are left unchanged, as enqueue() does."""
+    tenant_id = current_tenant_id()
+    if tenant_id is None:
+        raise TenantContextError("enqueue_many() needs an open tenant context")
+    keys = [mail.key for mail in mails]
+    stored = set(OutboxMessage.objects.filter(key__in=keys).values_list("key", flat=True))
+    suppressed = suppressed_among(mail.to for mail in mails)
+    now = timezone.now()
+    rows = []
+    for mail in mails:
+        if mail.key in stored:
+            continue
+        stored.add(mail.key)
+        to = normalise(mail.to)
+        subject, text, html = render(mail.kind, mail.context, mail.language)
+        rows.append(
+            OutboxMessage(
+                tenant_id=tenant_id,
+                kind=mail.kind,
+                to_address=to,
+                language=mail.language,
+                key=mail.key,
+                subject=subject,
+                body_text=text,
+                body_html=html,
+                headers=mail.headers or {},
+                from_name=mail.from_name,
+                reply_to=mail.reply_to,
+                erase_body_after_send=mail.erase_body_after_send,
+                status=Status.SUPPRESSED if to in suppressed else Status.QUEUED,
+                last_error="address suppressed" if to in suppressed else "",
+                next_attempt_at=now,
+            )
+        )
+    try:
+        with transaction.atomic():
+            OutboxMessage.objects.bulk_create(rows, batch_size=1000)
+    except IntegrityError:  # a key stored meanwhile by a concurrent call: one by one
+        for mail in mails:
+            enqueue(**{f: getattr(mail, f) for f in Mail.__dataclass_fields__})
+        return
+    ids = [row.pk for row in rows if row.status == Status.QUEUED]
+    transaction.on_commit(lambda: _queue_many("send_message", tenant_id, ids), robust=True)
+
+
 def enqueue_platform(
     kind: str, to: str, context: dict, *, key: str, language: str = "en"
 ) -> PlatformMessage:
@@ -177,13 +248,27 @@ def _queue_on_commit(task_name: str, *args) -> None:
     transaction.on_commit(lambda: _queue(task_name, *args), robust=True)
 
 
-def _queue(task_name: str, *args, countdown: float | None = None) -> None:
+def _queue(task_name: str, *args, countdown: float | None = None, producer=None) -> bool | None:
     from . import tasks
 
     try:
-        getattr(tasks, task_name).apply_async(args, countdown=countdown)
+        getattr(tasks, task_name).apply_async(args, countdown=countdown, producer=producer)
     except Exception:  # broker down: the dispatcher queues it again within minutes
         logger.exception("could not queue %s%r; the outbox dispatcher will retry", task_name, args)
+        return False
+    return True
+
+
+def _queue_many(task_name: str, tenant_id: int, ids: list[int]) -> None:
+    """Queue one task per message through one producer (taking a pooled connection per
+    task cost more than the publish itself). Stops at the first failure: with the
+    broker down the outbox dispatcher queues the rest again."""
+    from . import tasks
+
+    with getattr(tasks, task_name).app.producer_or_acquire() as producer:
+        for pk in ids:
+            if _queue(task_name, tenant_id, pk, producer=producer) is False:
+                break
 
 
 # -- delivery (in tasks, outside any transaction) ----------------------------------------

@@ -9,6 +9,7 @@ invitation per round and contact, and the outbox key per invitation (and reminde
 from __future__ import annotations
 
 import logging
+import secrets
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -23,8 +24,8 @@ from slaweb.tenancy.context import tenant_context
 from slaweb.tenancy.models import Tenant
 
 from ..choices import InvitationStatus, SkipReason, Trigger
-from ..models import Campaign, Invitation, Round
-from .links import answer_url, issue_link, unsubscribe_url
+from ..models import Campaign, Invitation, Round, SurveyLink
+from .links import answer_url, digest, unsubscribe_url
 from .schedule import next_run_after, period_for_run
 from .workdays import add_working_days
 
@@ -112,29 +113,30 @@ def _invite(campaign: Campaign, round_: Round, now: datetime) -> None:
         .exclude(status=InvitationStatus.SKIPPED)
         .values_list("contact_id", flat=True)
     )
+    suppressed = mail.suppressed_among([c.email for c in contacts])
     invitations = [
         Invitation(
             tenant_id=campaign.tenant_id,
             round=round_,
             contact=contact,
             language=contact.language,
-            **_skip(contact, recent),
+            **_skip(contact, recent, suppressed),
         )
         for contact in contacts
     ]
-    Invitation.objects.bulk_create(invitations)
-    for invitation in invitations:
-        if invitation.status != InvitationStatus.SKIPPED:
-            send_invitation(invitation, campaign, round_)
+    Invitation.objects.bulk_create(invitations, batch_size=1000)
+    send_invitations(
+        [i for i in invitations if i.status != InvitationStatus.SKIPPED], campaign, round_
+    )
 
 
-def _skip(contact: Contact, recent: set[int]) -> dict:
+def _skip(contact: Contact, recent: set[int], suppressed: set[str]) -> dict:
     reason = ""
     if contact.archived:
         reason = SkipReason.ARCHIVED
     elif contact.email_status == EmailStatus.OPTED_OUT:
         reason = SkipReason.OPTED_OUT
-    elif contact.email_status == EmailStatus.BOUNCED or mail.is_suppressed(contact.email):
+    elif contact.email_status == EmailStatus.BOUNCED or mail.normalise(contact.email) in suppressed:
         reason = SkipReason.BOUNCED
     elif contact.pk in recent:
         reason = SkipReason.FATIGUE
@@ -162,49 +164,67 @@ def period_label(round_: Round, language: str) -> str:
         )
 
 
-def send_invitation(
-    invitation: Invitation, campaign: Campaign, round_: Round, reminder: int = 0
+def send_invitations(
+    invitations: list[Invitation], campaign: Campaign, round_: Round, reminder: int = 0
 ) -> None:
-    """Queue the invitation's mail (or reminder number `reminder`) with a fresh link."""
-    token = issue_link(invitation)
-    tenant = Tenant.objects.get(pk=invitation.tenant_id)
-    contact = invitation.contact
-    language = invitation.language
-    closes_local = round_.closes_at.astimezone(tenant_zone(tenant)) - timedelta(seconds=1)
-    with translation.override(language):
-        closes_label = date_format(closes_local, "DATE_FORMAT")
-    key = f"survey-invitation:{invitation.pk}"
-    kind = "survey-invitation"
-    if reminder:
-        key, kind = f"survey-reminder:{invitation.pk}:{reminder}", "survey-reminder"
-    unsubscribe = unsubscribe_url(token)
-    headers = {
-        "List-Unsubscribe": f"<{unsubscribe}>",
-        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-    }
-    reply_to = ""
-    if campaign.agreement_id:
-        reply_to = campaign.agreement.provider_contact_email
-    mail.enqueue(
-        kind,
-        contact.email,
-        {
-            "contact_name": contact.name,
-            "tenant_name": tenant.name,
-            "subject": subject_of(campaign, language),
-            "period": period_label(round_, language),
-            "closes": closes_label,
-            "url": answer_url(token),
-            "unsubscribe_url": unsubscribe,
-            "anonymous": campaign.anonymous,
-        },
-        key=key,
-        language=language,
-        from_name=tenant.name[:100],
-        reply_to=reply_to,
-        headers=headers,
-        erase_body_after_send=True,
+    """Queue the mails of many invitations of one round, each with a fresh link: the
+    links in one INSERT and the outbox rows through mail.enqueue_many (a round of
+    10,000 took minutes one row at a time)."""
+    if not invitations:
+        return
+    tenant = Tenant.objects.get(pk=campaign.tenant_id)
+    tokens = [secrets.token_urlsafe(32) for _ in invitations]
+    SurveyLink.objects.bulk_create(
+        [
+            SurveyLink(digest=digest(token), tenant_id=invitation.tenant_id, invitation=invitation)
+            for token, invitation in zip(tokens, invitations, strict=True)
+        ],
+        batch_size=1000,
     )
+    closes_local = round_.closes_at.astimezone(tenant_zone(tenant)) - timedelta(seconds=1)
+    reply_to = campaign.agreement.provider_contact_email if campaign.agreement_id else ""
+    labels = {}
+    for language in {invitation.language for invitation in invitations}:
+        with translation.override(language):
+            labels[language] = (
+                date_format(closes_local, "DATE_FORMAT"),
+                subject_of(campaign, language),
+                period_label(round_, language),
+            )
+    kind = "survey-reminder" if reminder else "survey-invitation"
+    mails = []
+    for token, invitation in zip(tokens, invitations, strict=True):
+        key = f"survey-invitation:{invitation.pk}"
+        if reminder:
+            key = f"survey-reminder:{invitation.pk}:{reminder}"
+        closes_label, subject, period = labels[invitation.language]
+        unsubscribe = unsubscribe_url(token)
+        mails.append(
+            mail.Mail(
+                kind=kind,
+                to=invitation.contact.email,
+                context={
+                    "contact_name": invitation.contact.name,
+                    "tenant_name": tenant.name,
+                    "subject": subject,
+                    "period": period,
+                    "closes": closes_label,
+                    "url": answer_url(token),
+                    "unsubscribe_url": unsubscribe,
+                    "anonymous": campaign.anonymous,
+                },
+                key=key,
+                language=invitation.language,
+                from_name=tenant.name[:100],
+                reply_to=reply_to,
+                headers={
+                    "List-Unsubscribe": f"<{unsubscribe}>",
+                    "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+                },
+                erase_body_after_send=True,
+            )
+        )
+    mail.enqueue_many(mails)
 
 
 def tenant_zone(tenant):
@@ -233,13 +253,15 @@ def send_reminders(now: datetime | None = None) -> int:
                     .filter(round=round_, status=InvitationStatus.QUEUED, reminders_sent=k - 1)
                     .select_related("contact")
                 )
+                reminded = []
                 for invitation in pending:
                     claimed = Invitation.objects.filter(
                         pk=invitation.pk, status=InvitationStatus.QUEUED, reminders_sent=k - 1
                     ).update(reminders_sent=k)
                     if claimed and invitation.contact.can_receive_email:
-                        send_invitation(invitation, campaign, round_, reminder=k)
-                        sent += 1
+                        reminded.append(invitation)
+                send_invitations(reminded, campaign, round_, reminder=k)
+                sent += len(reminded)
     return sent
 
 

@@ -1,7 +1,7 @@
 from django.urls import path, register_converter  # noqa: F401  (routes are added by the report pages)
 
 from .periods import PeriodConverter
-from .views import deliveries, portfolio
+from .views import deliveries, portfolio, publishing
 
 # <period:period> matches "2026-10", "2026-Q3", "2026"; the view gets the string, parse() it.
 register_converter(PeriodConverter, "period")
@@ -14,5 +14,25 @@ urlpatterns: list = [
         "reports/revisions/<int:pk>/deliveries/",
         deliveries.DeliveriesView.as_view(),
         name="deliveries",
+    ),
+    path(
+        "reports/agreements/<uuid:family>/<period:period>/publish/",
+        publishing.PublishView.as_view(),
+        name="publish",
+    ),
+    path(
+        "reports/agreements/<uuid:family>/<period:period>/republish/",
+        publishing.RepublishView.as_view(),
+        name="republish",
+    ),
+    path(
+        "reports/agreements/<uuid:family>/<period:period>/revisions/",
+        publishing.RevisionsView.as_view(),
+        name="revisions",
+    ),
+    path(
+        "reports/agreements/<uuid:family>/<period:period>/diff/",
+        publishing.DiffView.as_view(),
+        name="diff",
     ),
 ]

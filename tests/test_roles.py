@@ -22,8 +22,14 @@ ADMIN_PAGE_PREFIX = "t/<slug:tenant_slug>/settings/"
 ADMIN_API_BASENAMES = {"membership", "invitation", "auditevent"}
 
 
+# URL arguments that are not ids: a well-formed value that names nothing.
+SAMPLE_KWARGS = {"family": "00000000-0000-4000-8000-000000000000", "period": "2026-03"}
+
+
 def page_url(route: Route, slug: str) -> str:
-    kwargs = {name: MISSING_ID for name in route.kwargs if name != "tenant_slug"}
+    kwargs = {
+        name: SAMPLE_KWARGS.get(name, MISSING_ID) for name in route.kwargs if name != "tenant_slug"
+    }
     return reverse(route.name, kwargs={"tenant_slug": slug, **kwargs})
 
 

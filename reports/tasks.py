@@ -16,3 +16,11 @@ def dispatch_reports_for_tenant(tenant_id: int) -> int:
 def dispatch_due_reports() -> int:
     """Beat, daily: publish and email each tenant's due reports, one task per tenant."""
     return for_each_tenant(dispatch_reports_for_tenant)
+
+
+@shared_task(base=TenantTask, name="reports.build_report_file", ignore_result=True)
+def build_report_file(tenant_id: int, report_file_id: int) -> bool:
+    """Render a published revision as PDF, workbook or CSV and store it (once)."""
+    from .services.files import build_file
+
+    return build_file(report_file_id)

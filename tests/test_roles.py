@@ -20,6 +20,11 @@ MISSING_ID = 987654321
 # Admin-only whatever the views declare: the settings area and its API resources.
 ADMIN_PAGE_PREFIX = "t/<slug:tenant_slug>/settings/"
 ADMIN_API_BASENAMES = {"membership", "invitation", "auditevent"}
+# POSTs a viewer may make because they change no data the viewer could not read: each names
+# why. Their views declare write_role = Role.VIEWER (checked below).
+VIEWER_POSTS = {
+    "reports:file-request": "builds a PDF/XLSX/CSV of a published report the viewer reads",
+}
 
 
 # URL arguments that are not ids: a well-formed value that names nothing.
@@ -50,7 +55,16 @@ def page_writes():
         pytest.param(route, method, id=f"{route.name} {method.upper()}")
         for route in tenant_page_routes()
         for method in route.write_methods
+        if route.name not in VIEWER_POSTS
     ]
+
+
+def test_the_viewer_posts_are_declared_by_their_views():
+    routes = {route.name: route for route in tenant_page_routes()}
+    for name in VIEWER_POSTS:
+        assert routes[name].role("post") == Role.VIEWER, name
+    lowered = {r.name for r in routes.values() if r.write_methods and r.role("post") == Role.VIEWER}
+    assert lowered == set(VIEWER_POSTS)  # no view lowers its write role unlisted
 
 
 def api_writes():

@@ -84,6 +84,8 @@ def crawl(client, start, seen):
                 continue
             assert response.status_code == 200, (path, response.status_code)
             reached.add(name)
+            if response.get("Content-Disposition", "").startswith("attachment"):
+                continue  # a download (a PDF, a workbook), not a page
             assert_strict_page(response, path)
             links = LINK.findall(response.content.decode())
             queue.extend(link for link in links if link.startswith(start))

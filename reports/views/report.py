@@ -1,0 +1,154 @@
+"""The report page of one agreement family and period: live from the snapshot builder while
+nothing is published, else the latest revision (or ?revision=N); a period picker, the
+publishing panel (core) and the downloads of a published revision."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.views.generic import TemplateView, View
+
+from agreements.choices import MeasurementPeriod
+from agreements.models import Agreement
+from metrics.periods import agreement_time_zone, period_end, period_start, previous
+from slaweb.tenancy.pages import TenantPageMixin
+
+from .. import periods
+from ..choices import FileFormat
+from ..models import Report, ReportFile
+from ..rendering.html import body_context
+from ..rendering.text import period_name
+
+
+def latest_complete(kind: str, today: dt.date) -> dt.date:
+    """The start of the last period of `kind` that has ended by `today`."""
+    return previous(period_start(today, kind), kind)
+
+
+class FamilyMixin(TenantPageMixin):
+    model = Agreement
+
+    def family_agreement(self) -> Agreement:
+        """The family's newest version (the builder picks the version in force itself)."""
+        agreement = (
+            self.get_queryset()
+            .filter(family=self.kwargs["family"])
+            .select_related("tenant", "customer", "default_calendar")
+            .order_by("-version")
+            .first()
+        )
+        if agreement is None:
+            raise Http404
+        return agreement
+
+
+class LatestReportView(FamilyMixin, View):
+    """/reports/agreements/<family>/: the latest complete month (or ?kind=quarter|year), or
+    ?period=2026-09 from the period picker (works without JavaScript)."""
+
+    def get(self, request, family):
+        agreement = self.family_agreement()
+        wanted = request.GET.get("period", "")
+        try:
+            kind, start = periods.parse(wanted)
+        except ValueError:
+            kind = request.GET.get("kind")
+            if kind not in MeasurementPeriod.values:
+                kind = MeasurementPeriod.MONTH
+            today = timezone.now().astimezone(ZoneInfo(agreement_time_zone(agreement))).date()
+            start = latest_complete(kind, today)
+        return redirect(
+            reverse(
+                "reports:report",
+                args=[request.tenant.slug, agreement.family, periods.label(kind, start)],
+            )
+        )
+
+
+class ReportView(FamilyMixin, TemplateView):
+    template_name = "reports/report.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        agreement = self.family_agreement()
+        try:
+            kind, start = periods.parse(self.kwargs["period"])
+        except ValueError as error:
+            raise Http404 from error
+        revisions = list(
+            self.tenant_rows(Report)
+            .filter(family=agreement.family, period_kind=kind, period_start=start)
+            .select_related("published_by")
+            .order_by("-revision")
+        )
+        report = self.chosen(revisions)
+        if report is not None:
+            snapshot = report.snapshot
+        else:
+            from .. import snapshot as builder
+
+            snapshot = builder.build(agreement, kind, start)
+        context.update(body_context(snapshot))
+        context.update(
+            agreement=agreement,
+            period_kind=kind,
+            period_start=start,
+            period_label=periods.label(kind, start),
+            period_title=period_name(kind, start),
+            report=report,
+            revisions=revisions,
+            is_latest=report is not None and report == revisions[0],
+            picker=self.picker(agreement, kind, start),
+            files=self.files(report),
+        )
+        return context
+
+    def chosen(self, revisions: list[Report]) -> Report | None:
+        wanted = self.request.GET.get("revision")
+        if not wanted:
+            return revisions[0] if revisions else None
+        match = [r for r in revisions if str(r.revision) == wanted]
+        if not match:
+            raise Http404
+        return match[0]
+
+    def picker(self, agreement, kind: str, start: dt.date) -> dict:
+        """Previous / next period links, the other period kinds around this one, and the
+        recent periods of this kind for the picker's list."""
+        today = timezone.now().astimezone(ZoneInfo(agreement_time_zone(agreement))).date()
+        current = period_start(today, kind)
+        recent, cursor = [], current
+        for _ in range(12 if kind == MeasurementPeriod.MONTH else 8):
+            recent.append((periods.label(kind, cursor), period_name(kind, cursor)))
+            cursor = previous(cursor, kind)
+        following = period_end(start, kind)
+        return {
+            "previous": periods.label(kind, previous(start, kind)),
+            "next": periods.label(kind, following) if following <= current else None,
+            "kinds": [
+                (value, label, periods.label(value, period_start(start, value)), value == kind)
+                for value, label in MeasurementPeriod.choices
+            ],
+            "recent": recent,
+        }
+
+    def files(self, report: Report | None) -> list[dict]:
+        """Each format in the page's language: its file row (if requested) for the downloads box."""
+        if report is None:
+            return []
+        language = self.request.LANGUAGE_CODE
+        rows = {
+            f.format: f
+            for f in self.tenant_rows(ReportFile)
+            .filter(report=report, language=language)
+            .defer("content")
+        }
+        return [
+            {"format": value, "label": label, "file": rows.get(value)}
+            for value, label in FileFormat.choices
+        ]

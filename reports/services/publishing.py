@@ -168,8 +168,9 @@ def flatten(value, path: str = "") -> dict:
 
 
 def diff(old: Report | dict, new: Report | dict) -> list[dict]:
-    """The indicators that differ between two revisions: [{path, section, old, new}], in the
-    order of the newer snapshot (paths only in the older one after them)."""
+    """The indicators that differ between two revisions: [{path, section, old, new, change:
+    added|removed|changed}], in the order of the newer snapshot (paths only in the older one
+    after them)."""
     a = flatten(old.snapshot if isinstance(old, Report) else old)
     b = flatten(new.snapshot if isinstance(new, Report) else new)
     paths = list(b) + [p for p in a if p not in b]
@@ -185,6 +186,11 @@ def diff(old: Report | dict, new: Report | dict) -> list[dict]:
                 "section": path.split(".")[0].split("[")[0],
                 "old": None if before is missing else before,
                 "new": None if after is missing else after,
+                "change": "added"
+                if before is missing
+                else "removed"
+                if after is missing
+                else "changed",
             }
         )
     return out

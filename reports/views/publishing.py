@@ -242,6 +242,33 @@ def describe(path: str) -> dict:
     }
 
 
+def collapse(changes: list[dict]) -> list[dict]:
+    """Rows for the page: an entry of a list that is only in one revision (a record behind a
+    breach, an unresolved ticket) is one row, not one per field."""
+    rows, seen = [], set()
+    for change in changes:
+        path = change["path"]
+        if change["change"] in ("added", "removed") and "]" in path and not path.endswith("]"):
+            item = path[: path.rindex("]") + 1]
+            if (item, change["change"]) in seen:
+                continue
+            seen.add((item, change["change"]))
+            label = describe(item + ".entry")
+            listed, absent = _("listed"), "—"
+            rows.append(
+                {
+                    **change,
+                    **label,
+                    "field": _("entry"),
+                    "old": listed if change["change"] == "removed" else absent,
+                    "new": listed if change["change"] == "added" else absent,
+                }
+            )
+            continue
+        rows.append({**change, **describe(path)})
+    return rows
+
+
 class DiffView(PeriodMixin, TemplateView):
     """?from=1&to=2 (default: the latest revision against the one before)."""
 
@@ -269,7 +296,7 @@ class DiffView(PeriodMixin, TemplateView):
         if old_n not in revisions or new_n not in revisions or old_n == new_n:
             raise Http404
         old, new = revisions[old_n], revisions[new_n]
-        changes = [{**change, **describe(change["path"])} for change in diff(old, new)]
+        changes = collapse(diff(old, new))
         context.update(
             self.period_context(),
             old=old,

@@ -82,9 +82,27 @@ def test_diff_matches_items_by_identity_and_lists_removed_ones():
     old = {"metrics": [{"name": "A", "value": "1"}, {"name": "B", "value": "2"}], "x": [1, 2]}
     new = {"metrics": [{"name": "B", "value": "3"}], "x": [1, 2], "generated_at": "now"}
     assert diff(old, new) == [
-        {"path": "metrics[B].value", "section": "metrics", "old": "2", "new": "3"},
-        {"path": "metrics[A].name", "section": "metrics", "old": "A", "new": None},
-        {"path": "metrics[A].value", "section": "metrics", "old": "1", "new": None},
+        {
+            "path": "metrics[B].value",
+            "section": "metrics",
+            "old": "2",
+            "new": "3",
+            "change": "changed",
+        },
+        {
+            "path": "metrics[A].name",
+            "section": "metrics",
+            "old": "A",
+            "new": None,
+            "change": "removed",
+        },
+        {
+            "path": "metrics[A].value",
+            "section": "metrics",
+            "old": "1",
+            "new": None,
+            "change": "removed",
+        },
     ]
     assert flatten({"a": {"b": []}}) == {"a.b": []}
 

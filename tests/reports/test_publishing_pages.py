@@ -128,6 +128,10 @@ def test_revisions_and_diff_pages(client, viewer_a, tenant_a, scope_a):
     rate = next(c for c in changes if c["path"] == "metrics[Response].compliance_rate")
     assert (rate["old"], rate["new"]) == ("40", "60")
     assert str(rate["section"]) == "Indicators" and rate["where"] == "Response"
+    # The record no longer behind the breach is one row, not one per field.
+    gone = [c for c in changes if "T-202603-4" in c["path"]]
+    assert len(gone) == 1 and gone[0]["change"] == "removed"
+    assert (str(gone[0]["old"]), gone[0]["new"]) == ("listed", "—")
     page = response.content.decode()
     assert "compliance rate (%)" in page
     # Unknown revisions, or a revision against itself: 404.

@@ -6,6 +6,8 @@ import django_filters
 from django import forms
 from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from agreements.choices import AgreementKind, MeasurementPeriod
 from agreements.models import Agreement, Customer, Service
@@ -136,6 +138,7 @@ class PeriodTextField(forms.CharField):
             ) from None
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class PeriodTextFilter(django_filters.Filter):
     field_class = PeriodTextField
 

@@ -74,7 +74,7 @@ def due_period(local_today: dt.date, report_day: int) -> dt.date:
     return last if local_today.day >= report_day else previous(last, MONTH)
 
 
-def _in_force(versions: list[Agreement], start: dt.date, end: dt.date) -> Agreement | None:
+def in_force(versions: list[Agreement], start: dt.date, end: dt.date) -> Agreement | None:
     """The version in force in [start, end): on its last day, else the latest overlapping."""
     last_day = end - dt.timedelta(days=1)
     overlapping = [
@@ -108,7 +108,7 @@ def due_reports(now: dt.datetime | None = None) -> list[Due]:
         latest = family_versions[-1]
         local_today = now.astimezone(ZoneInfo(agreement_time_zone(latest))).date()
         start = due_period(local_today, latest.report_day_of_month)
-        version = _in_force(family_versions, start, period_end(start, MONTH))
+        version = in_force(family_versions, start, period_end(start, MONTH))
         if version is not None:
             candidates.append(Due(version, MONTH, start))
     published = set(

@@ -14,6 +14,7 @@ from slaweb.tenancy.models import Role
 from slaweb.tenancy.pages import TenantPageMixin
 
 from ..models import Report
+from ..periods import label
 from ..selectors.deliveries import deliveries_of
 
 
@@ -38,5 +39,6 @@ class DeliveriesView(TenantPageMixin, DetailView):
             deliveries=deliveries,
             acknowledged=sum(1 for d in deliveries if d.acknowledged_at),
             zone=ZoneInfo(self.request.tenant.time_zone),
+            period=label(self.object.period_kind, self.object.period_start),
         )
         return context

@@ -164,10 +164,12 @@ def test_managers_see_who_received_opened_and_acknowledged_a_revision(
     assert page.status_code == 200
     body = page.content.decode()
     assert "1 of 2 recipients acknowledged this revision." in body
-    assert "Anna Smith, CIO, 2026-11-06 10:00" in body  # in the tenant's zone (Shanghai)
+    assert "Acknowledged by Anna Smith, CIO, 2026-11-06 10:00" in body  # Shanghai time
     assert "zhang@provider.example" in body
     fragment = client.get(deliveries_url(sent.report), HTTP_HX_REQUEST="true")
-    assert fragment.content.decode().lstrip().startswith('<section class="card deliveries-panel"')
+    assert (
+        fragment.content.decode().lstrip().startswith('<section class="downloads deliveries-panel"')
+    )
 
     # A constant number of queries, however many recipients.
     few = queries_of(client, deliveries_url(sent.report))

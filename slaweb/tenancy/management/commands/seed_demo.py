@@ -17,7 +17,12 @@ DEMO_USERS = [
     ("viewer@demo.example", Role.VIEWER, "Victor", "Viewer"),
 ]
 # Each app adds its demo data here as "module.function(tenant)"; they must be idempotent.
-SEEDERS: list[str] = ["agreements.demo.seed", "metrics.demo.seed", "surveys.demo.seed"]
+SEEDERS: list[str] = [
+    "agreements.demo.seed",
+    "metrics.demo.seed",
+    "surveys.demo.seed",
+    "reports.demo.seed",
+]
 
 
 class Command(BaseCommand):

@@ -102,6 +102,30 @@ class WorkingTime:
         ]
         return "(" + " + ".join(terms) + ")"
 
+    @staticmethod
+    def bucket(v_sql: str, alias: str = "bt_cal") -> str:
+        """The (1-based) bucket in which W reaches ``v_sql`` (microseconds of work, >= 1):
+        ``before`` is sorted, so ``width_bucket(v - 1, before)`` (a binary search) counts
+        the buckets with less work before them than v."""
+        return f"width_bucket(({v_sql}) - 1, {alias}.before)"
+
+    def inverse(self, v_sql: str, b_sql: str | None = None, alias: str = "bt_cal") -> str:
+        """The earliest instant at which W reaches ``v_sql`` (>= 1), as microseconds after
+        the origin; NULL past the span. ``b_sql``: ``bucket(v_sql)`` if already computed
+        (plain columns keep the expression small)."""
+        b = b_sql or self.bucket(v_sql, alias)
+        r = f"(({v_sql}) - {alias}.before[{b}])"
+        cases, done = [], "0"
+        for k in range(1, len(self.pieces) + 1):
+            cases.append(
+                f"WHEN {r} <= {done} + {alias}.len{k}[{b}] "
+                f"THEN {alias}.start{k}[{b}] + {r} - ({done})"
+            )
+            done = f"{done} + {alias}.len{k}[{b}]"
+        if not cases:
+            return "NULL::bigint"
+        return f"(({b} - 1)::bigint * {BUCKET_US} + CASE {' '.join(cases)} END)"
+
 
 def _name(name: str) -> str:
     if not _NAME.match(name):

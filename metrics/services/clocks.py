@@ -8,7 +8,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import connection
+from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from agreements.choices import ClockStop, MetricKind
@@ -20,6 +21,7 @@ from ..periods import period_of
 from .terms import FamilyTerms, load_terms
 
 FAR = dt.timedelta(days=3650)
+RECOMPUTE_BATCH = 20_000  # tickets per transaction of a recompute
 
 
 @dataclass(frozen=True)
@@ -224,10 +226,11 @@ def write_clocks(
     return touched
 
 
-def compute_clocks(
+def compute_clocks_python(
     tenant_id: int, ticket_ids: list[int], now: dt.datetime | None = None, terms: dict | None = None
 ):
-    """Compute and store the clocks of these tickets; returns the touched (family, metric, period)."""
+    """Compute (with the Python engine, the reference) and store the clocks of these tickets;
+    returns the touched (family, metric, period). `compute_clocks` does the same in SQL."""
     now = now or timezone.now()
     touched = []
     for start in range(0, len(ticket_ids), 5000):
@@ -256,35 +259,68 @@ def compute_clocks(
     return touched
 
 
-def tickets_to_recompute(calendar_id: int | None = None, families=None) -> list[int]:
-    """Tickets whose clocks a calendar change or a new version can move: every ticket of the
-    families using the calendar (or given), except those whose clocks all stopped in a
-    published period (frozen; no reports are published yet, see compliance.published)."""
+def compute_clocks(
+    tenant_id: int, ticket_ids: list[int], now: dt.datetime | None = None, terms: dict | None = None
+):
+    """Compute and store the clocks of these tickets set-based in PostgreSQL (clocks_sql: the
+    same values as the Python engine, tested against it); returns the touched (family, metric,
+    period). Falls back to the Python engine for a batch the arrays cannot cover."""
+    from . import clocks_sql
+
+    now = now or timezone.now()
+    if not ticket_ids:
+        return []
+    if terms is None:
+        families = set(
+            Ticket.objects.filter(tenant_id=tenant_id, pk__in=ticket_ids)
+            .values_list("family", flat=True)
+            .distinct()
+        )
+        terms = load_terms(families)
+    try:
+        with transaction.atomic():
+            return clocks_sql.compute_and_write(tenant_id, list(ticket_ids), now, terms)
+    except clocks_sql.Unsupported:
+        return compute_clocks_python(tenant_id, list(ticket_ids), now, terms)
+
+
+def families_of(calendar_id: int | None = None, families=None) -> set:
+    """The agreement families using a calendar (as service window or a tier's), or `families`."""
     from agreements.models import Agreement, PriorityTier
 
-    from .compliance import published
-
-    if calendar_id is not None:
-        families = set(
+    if calendar_id is None:
+        return {str(f) for f in families or ()}
+    return {
+        str(f)
+        for f in set(
             Agreement.objects.filter(default_calendar_id=calendar_id).values_list(
                 "family", flat=True
             )
-        ) | set(
+        )
+        | set(
             PriorityTier.objects.filter(calendar_id=calendar_id).values_list(
                 "agreement__family", flat=True
             )
         )
-    tickets = Ticket.objects.filter(family__in=set(families or ())).order_by("pk")
-    frozen = {
-        c.ticket_id
-        for c in TicketClock.objects.filter(
-            family__in=set(families or ()), stopped_at__isnull=False
-        )
-        .only("ticket_id", "family", "period_start")
-        .iterator(chunk_size=5000)
-        if published(c.family, c.period_start)
     }
-    return [pk for pk in tickets.values_list("pk", flat=True) if pk not in frozen]
+
+
+def tickets_to_recompute(calendar_id: int | None = None, families=None) -> list[int]:
+    """Tickets whose clocks a calendar change or a new version can move: every ticket of the
+    families using the calendar (or given), except those with a clock stopped in a published
+    period (frozen; see compliance.published). Asks `published` once per (family, period)."""
+    from .compliance import published
+
+    families = families_of(calendar_id, families)
+    stopped = TicketClock.objects.filter(family__in=families, stopped_at__isnull=False)
+    frozen = Q()
+    for family, period in stopped.values_list("family", "period_start").distinct():
+        if published(family, period):
+            frozen |= Q(family=family, period_start=period)
+    tickets = Ticket.objects.filter(family__in=families)
+    if frozen:
+        tickets = tickets.exclude(pk__in=stopped.filter(frozen).values("ticket_id"))
+    return list(tickets.order_by("pk").values_list("pk", flat=True))
 
 
 def recompute_clocks(
@@ -299,11 +335,12 @@ def recompute_clocks(
     ids = tickets_to_recompute(calendar_id, families)
     now = timezone.now()
     done = 0
-    for start in range(0, len(ids), 5000):
-        batch = ids[start : start + 5000]
+    terms = load_terms(families_of(calendar_id, families))
+    for start in range(0, len(ids), RECOMPUTE_BATCH):
+        batch = ids[start : start + RECOMPUTE_BATCH]
         with transaction.atomic():
-            touched = compute_clocks(tenant_id, batch, now)
-            mark_stale(tenant_id, {}, touched)
+            touched = compute_clocks(tenant_id, batch, now, terms)
+            mark_stale(tenant_id, {}, touched, terms=terms)
         done += len(batch)
         if progress is not None:
             progress(done, len(ids))

@@ -208,7 +208,7 @@ def test_the_mail_arrives_with_the_pdf_and_its_link_shows_and_acknowledges_the_r
     text = anna.get_body(preferencelist=("plain",)).get_content()
     url = re.search(r"http://\S+(/r/\S+/)", text).group(1)
     li = next(m for m in smtp_inbox.messages if m["X-Rcpt-To"].startswith("li."))
-    assert "2026年10月" in li["Subject"]  # the Chinese contact's mail is in Chinese
+    assert "服务报告" in li["Subject"] and "2026年10月" in li["Subject"]  # in Chinese
 
     browser = Client()
     with time_machine.travel(CN_REPORT_DAY + dt.timedelta(days=1), tick=False):

@@ -15,13 +15,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import DetailView, ListView, TemplateView
 
-from agreements.choices import TIME_KINDS, MeasurementPeriod, MetricKind
+from agreements.choices import MeasurementPeriod, MetricKind
 from agreements.models import Agreement
 from slaweb.tenancy.models import Role
 from slaweb.tenancy.pages import TenantPageMixin
 from slaweb.tenancy.views import tenant_url
 
-from . import imports, warnings
+from . import imports, selectors, warnings
 from .choices import ClockState
 from .filtersets import (
     DeliveryFilterSet,
@@ -44,7 +44,7 @@ from .models import (
     WebhookSecret,
 )
 from .models.surfaces import ImportStatus
-from .periods import agreement_time_zone
+from .periods import agreement_time_zone, bounds
 from .webhooks import create_secret
 
 PAGE_SIZE = 50
@@ -174,58 +174,35 @@ class ResultDetailView(TenantTimeMixin, TenantPageMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         result = self.object
-        kind = result.metric.kind
-        if kind in TIME_KINDS:
-            clocks = (
-                self.tenant_rows(TicketClock)
-                .filter(
-                    family=result.family,
-                    metric__name=result.metric_name,
-                    period_start=result.period_start,
-                )
-                .select_related("ticket")
-                .order_by("-elapsed", "due_target_at")
-            )
+        # The records behind the cell, as compliance counts them (the reports read the same).
+        start_at, end_at = bounds(
+            result.period_start, result.period_kind, agreement_time_zone(result.agreement)
+        )
+        record_kind, rows = selectors.records_behind(
+            result.family, result.metric, [result.period_start], start_at, end_at
+        )
+        if rows is not None:
+            rows = self.tenant_rows(rows)
+        if record_kind == "clock":
             target = dt.timedelta(minutes=float(result.metric.target))
-            rows = []
-            for clock in clocks[:500]:
+            clock_rows = []
+            for clock in rows[:500]:
                 late = None
                 if clock.elapsed is not None and clock.elapsed > target:
                     late = clock.elapsed - target
                 elif clock.stopped_at is None and clock.counts_at <= timezone.now():
                     late = timezone.now() - clock.due_target_at
-                rows.append({"clock": clock, "late": late})
-            context.update(clock_rows=rows, target=target)
-        elif kind in (MetricKind.FIRST_CONTACT_RESOLUTION_RATE, MetricKind.RECURRENCE_COUNT):
-            # The tickets that count against the metric (as metrics.services.compliance counts).
-            fcr = kind == MetricKind.FIRST_CONTACT_RESOLUTION_RATE
-            zone = ZoneInfo(agreement_time_zone(result.agreement))
-            start = dt.datetime.combine(result.period_start, dt.time(), zone)
-            end = dt.datetime.combine(result.period_end, dt.time(), zone)
-            column = "resolved_at" if fcr else "opened_at"
-            tickets = self.tenant_rows(Ticket).filter(
-                family=result.family, **{f"{column}__gte": start, f"{column}__lt": end}
-            )
-            if fcr:
-                tickets = tickets.filter(first_contact_resolved=False)
-            else:
-                tickets = tickets.exclude(recurrence_of="")
-            context.update(rate_tickets=tickets.order_by(column)[:500], fcr=fcr)
-        elif kind in (MetricKind.AVAILABILITY_PERCENT, MetricKind.DOWNTIME_MINUTES):
+                clock_rows.append({"clock": clock, "late": late})
+            context.update(clock_rows=clock_rows, target=target)
+        elif record_kind == "ticket":
+            fcr = result.metric.kind == MetricKind.FIRST_CONTACT_RESOLUTION_RATE
+            context.update(rate_tickets=rows[:500], fcr=fcr)
+        elif record_kind == "outage":
             context["outages"] = result.details.get("outages", [])
-        elif kind in (MetricKind.ON_TIME_DELIVERY_RATE, MetricKind.ACCURACY):
-            context["deliveries"] = self.tenant_rows(Delivery).filter(
-                family=result.family,
-                due_at__date__gte=result.period_start,
-                due_at__date__lt=result.period_end,
-            )[:500]
+        elif record_kind == "delivery":
+            context["deliveries"] = rows[:500]
         else:
-            context["samples"] = self.tenant_rows(Sample).filter(
-                family=result.family,
-                metric_name=result.metric_name,
-                period_start__gte=result.period_start,
-                period_start__lt=result.period_end,
-            )[:500]
+            context["samples"] = rows[:500]
         context["late_states"] = (ClockState.WITHIN_MINIMUM, ClockState.MISSED)
         return context
 

@@ -62,7 +62,9 @@ class ReportDetailSerializer(ReportSerializer):
 class PublishSerializer(serializers.Serializer):
     """Publish an agreement's report for a period (revision 1), or again with a reason."""
 
-    agreement = serializers.IntegerField(help_text="Any version's id of the agreement.")
+    agreement = serializers.IntegerField(
+        min_value=1, max_value=2**63 - 1, help_text="Any version's id of the agreement."
+    )
     period = serializers.CharField(help_text='"2026-10", "2026-Q3" or "2026".')
     reason = serializers.CharField(
         required=False,

@@ -63,7 +63,9 @@ class ReportViewSet(TenantScopedReadOnlyViewSet):
         try:
             against = int(request.query_params.get("against", report.revision - 1))
         except ValueError:
-            raise serializers.ValidationError({"against": ["A revision number."]}) from None
+            against = 0
+        if not 1 <= against <= 32767:
+            raise serializers.ValidationError({"against": ["A revision number."]})
         other = (
             self.get_queryset()
             .filter(

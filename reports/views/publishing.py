@@ -214,6 +214,31 @@ FIELDS = {
     "n": gettext_lazy("n"),
     "target": gettext_lazy("target"),
     "minimum": gettext_lazy("minimum"),
+    "missed_target": gettext_lazy("missed the target"),
+    "missed_minimum": gettext_lazy("missed the minimum"),
+    "running_overdue": gettext_lazy("still open and overdue"),
+    "resolved": gettext_lazy("resolved"),
+    "count": gettext_lazy("count"),
+    "answered": gettext_lazy("answered"),
+    "invited": gettext_lazy("invited"),
+    "response_rate": gettext_lazy("response rate (%)"),
+}
+# The named parts between a section and its field.
+PARTS = {
+    "history": gettext_lazy("history"),
+    "cause": gettext_lazy("cause"),
+    "records": gettext_lazy("records"),
+    "previous": gettext_lazy("previous period"),
+    "by_tier": gettext_lazy("by priority"),
+    "by_kind": gettext_lazy("by kind"),
+    "unresolved": gettext_lazy("unresolved"),
+    "trend": gettext_lazy("trend"),
+    "overall": gettext_lazy("overall"),
+    "csat": "CSAT",
+    "distribution": gettext_lazy("distribution"),
+    "correlations": gettext_lazy("correlation"),
+    "hint": gettext_lazy("revision hint"),
+    "months": gettext_lazy("months"),
 }
 
 
@@ -237,7 +262,7 @@ def describe(path: str) -> dict:
     field = parts[-1] if len(parts) > 1 else ""
     return {
         "section": SECTIONS.get(section, section),
-        "where": " › ".join(parts[1:-1]),
+        "where": " › ".join(str(PARTS.get(part, part)) for part in parts[1:-1]),
         "field": FIELDS.get(field, field.replace("_", " ")),
     }
 

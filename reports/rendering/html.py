@@ -77,6 +77,7 @@ def normalized(snapshot: dict) -> dict:
     if not out["credits"].get("currency"):
         out["credits"]["currency"] = out["agreement"].get("currency", "")
     out["credits"]["how"] = out["credits"].get("how") or {}
+    out["actions"].setdefault("open_total", len(out["actions"]["open"]))
     return out
 
 

@@ -8,6 +8,7 @@ format the snapshot's strings (values in the metric's unit, changes, instants, p
 from __future__ import annotations
 
 import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
@@ -32,10 +33,22 @@ def _short_period(kind: str, start: str) -> str:
     return f"{day.year}-{day.month:02d}"
 
 
+def _shown(value):
+    """At most two decimals on the page (98.8636 -> 98.86); the files keep every digit."""
+    number = text.decimal(value)
+    if number is None:
+        return value
+    return (
+        number.quantize(Decimal("0.01"), ROUND_HALF_UP)
+        if number.as_tuple().exponent < -2
+        else number
+    )
+
+
 @register.filter
 def mvalue(value, metric):
     """A value in the metric's unit ("13 h 30 min", "99.72 %", "4.3 / 5")."""
-    return metric_value(value, SimpleNamespace(unit=(metric or {}).get("unit", "")))
+    return metric_value(_shown(value), SimpleNamespace(unit=(metric or {}).get("unit", "")))
 
 
 @register.filter
@@ -72,7 +85,7 @@ def change_of(metric):
     lower_better = str(metric.get("direction", "")).startswith("lower")
     better = (delta < 0) if lower_better else (delta > 0)
     unit = metric.get("unit", "")
-    amount = metric_value(abs(delta), SimpleNamespace(unit=unit))
+    amount = metric_value(_shown(abs(delta)), SimpleNamespace(unit=unit))
     return format_html(
         '<span class="change {}"><span aria-hidden="true">{}</span> {} <span class="change-word">{}</span></span>',
         "better" if better else "worse",
@@ -133,7 +146,7 @@ def distribution(satisfaction, width=260, height=110):
 
 @register.filter
 def pct(value):
-    return percent(value)
+    return percent(_shown(value))
 
 
 @register.filter
@@ -202,3 +215,9 @@ def dimension_name(dimension):
 def record_kind(code):
     words = {"ticket": _("ticket"), "outage": _("outage"), "delivery": _("delivery")}
     return words.get(code, code or "")
+
+
+@register.filter
+def any_time(records):
+    """Whether any record of a breach has a time counted (else the column is left out)."""
+    return any(r.get("elapsed_minutes") or r.get("window_minutes") for r in records or [])

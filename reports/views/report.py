@@ -23,6 +23,7 @@ from ..choices import FileFormat
 from ..models import Report, ReportFile
 from ..rendering.html import body_context
 from ..rendering.text import period_name
+from ..selectors import reports as selectors
 
 
 def latest_complete(kind: str, today: dt.date) -> dt.date:
@@ -80,12 +81,7 @@ class ReportView(FamilyMixin, TemplateView):
             kind, start = periods.parse(self.kwargs["period"])
         except ValueError as error:
             raise Http404 from error
-        revisions = list(
-            self.tenant_rows(Report)
-            .filter(family=agreement.family, period_kind=kind, period_start=start)
-            .select_related("published_by")
-            .order_by("-revision")
-        )
+        revisions = list(selectors.revisions(agreement.family, kind, start))
         report = self.chosen(revisions)
         if report is not None:
             snapshot = report.snapshot

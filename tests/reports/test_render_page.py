@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 
 import pytest
 import time_machine
@@ -274,3 +275,36 @@ def test_a_file_not_ready_is_not_served(viewer, tenant_a, agreement):
     response = viewer.get(reverse("reports:file-download", args=[tenant_a.slug, row.pk]))
     assert response.status_code == 302
     assert response["Location"] == reverse("reports:file", args=[tenant_a.slug, row.pk])
+
+
+@pytest.fixture
+def scenario_agreement(tenant_a, viewer_a):
+    from tests.reports import scenario
+
+    with time_machine.travel(scenario.NOW, tick=False):
+        with tenant_context(tenant_a):
+            agreement = scenario.build(tenant_a)
+        yield agreement
+
+
+@pytest.mark.parametrize(
+    "period,expected",
+    [
+        (
+            "2026-03",
+            ["March 2026", "Red", "3 of 3 records", "98.86 %", "Excluded: O-2 (force majeure)"],
+        ),
+        ("2026-Q1", ["2026 Q1", "Red", "January 2026", "February 2026"]),
+        ("2026", ["year 2026", "Red"]),
+    ],
+)
+def test_the_live_page_of_a_computed_agreement_per_period_length(
+    client, viewer_a, tenant_a, scenario_agreement, period, expected
+):
+    """The hand-computed scenario of tests/reports/scenario.py, live through the builder."""
+    client.force_login(viewer_a.user)
+    response = client.get(page_url(tenant_a, scenario_agreement.family, period))
+    assert response.status_code == 200
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode()))
+    for words in expected:
+        assert words in text, words

@@ -14,7 +14,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.generic import TemplateView, View
 
 from agreements.models import Agreement
@@ -122,6 +122,7 @@ class PublishActionMixin(PeriodMixin):
             "can_write": True,
             "publish_form": form if isinstance(form, PublishForm) else None,
             "republish_form": form if isinstance(form, RepublishForm) else None,
+            "republish_open": isinstance(form, RepublishForm),
         }
 
     def get(self, request, family, period):
@@ -227,7 +228,7 @@ FIELDS = {
 PARTS = {
     "history": gettext_lazy("history"),
     "cause": gettext_lazy("cause"),
-    "records": gettext_lazy("records"),
+    "records": pgettext_lazy("report part", "records"),
     "previous": gettext_lazy("previous period"),
     "by_tier": gettext_lazy("by priority"),
     "by_kind": gettext_lazy("by kind"),

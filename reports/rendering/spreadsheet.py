@@ -218,7 +218,7 @@ def _sheets(snap: dict) -> list[tuple[str, list[list]]]:
     credit = [
         [_("Measure"), _("Value")],
         [_("Breached metrics"), credits.get("breached_metrics", 0)],
-        [_("Credit (% of the monthly fee)"), _n(credits.get("percent"))],
+        [_("Credit (percent of the monthly fee)"), _n(credits.get("percent"))],
         [
             _("Amount (%(currency)s)") % {"currency": credits.get("currency", "")},
             _n(credits.get("amount")),

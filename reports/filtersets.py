@@ -49,6 +49,13 @@ class PortfolioForm(forms.Form):
             except ValueError:
                 self.add_error(name, _("Write a period like 2026-10, 2026-Q3 or 2026."))
                 continue
+            if not MIN_YEAR <= start.year <= MAX_YEAR:
+                self.add_error(
+                    name,
+                    _("Choose a year from %(min)d to %(max)d.")
+                    % {"min": MIN_YEAR, "max": MAX_YEAR},
+                )
+                continue
             if found_kind != kind:
                 self.add_error(
                     name,
@@ -65,6 +72,8 @@ class PortfolioForm(forms.Form):
         self.period_bounds = bounds  # not in cleaned_data: the FilterSet filters by each key
         return data
 
+
+MIN_YEAR, MAX_YEAR = 1970, 2199
 
 EXAMPLES = {
     MeasurementPeriod.MONTH: "2026-10",

@@ -20,7 +20,7 @@ from tests.factories.agreements import (
     ServiceFactory,
 )
 from tests.factories.metrics import CreditResultFactory
-from tests.isolation import PageIsolationTests
+from tests.isolation import IsolationCoverage, PageIsolationTests
 from tests.reports.portfolio_data import agreement, results, survey
 
 pytestmark = pytest.mark.django_db
@@ -204,6 +204,7 @@ def test_period_range_filter(web_client_for, viewer_a, sample):
         ({"start": "2026-10", "end": "2026-01"}, "end", "comes before the first"),
         ({"start": "2020-01", "end": "2026-01"}, "end", "At most 24 periods"),
         ({"customer": "999999"}, "customer", "Select a valid choice"),
+        ({"start": "9999-12"}, "start", "Choose a year from 1970 to 2199"),
     ],
 )
 def test_bad_filters_are_explained_beside_the_field(
@@ -275,3 +276,53 @@ class TestPortfolioIsolation(PageIsolationTests):
 
     def test_portfolio_of_another_tenant_is_404(self, browser, tenant_b):
         assert browser.get(url(tenant_b)).status_code == 404
+
+
+# -- the API -------------------------------------------------------------------------------
+
+
+def api_url():
+    return reverse("api:portfolio-list")
+
+
+def test_api_gives_the_same_grid_as_the_page(api_viewer, sample):
+    CreditResultFactory(agreement=sample["B"], period_start=OCT, amount=Decimal("500.00"))
+    response = api_viewer.get(api_url(), {"kind": "ola"})
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["count"] == 1 and body["period_kind"] == "month"
+    assert body["periods"][-1] == "2026-10" and len(body["periods"]) == 12
+    (row,) = body["results"]
+    assert row["reference"] == "B" and row["family"] == str(sample["B"].family)
+    assert [c["health"] for c in row["cells"][-2:]] == ["green", "red"]
+    assert row["cells"][-1]["breached"] == 1 and row["credits"] == {"CNY": "500.00"}
+    assert (
+        body["totals"]["share_met"] == "66.7"
+    )  # B: 1 of 1, then 1 of 2 and body["totals"]["red"] == 1
+    assert body["movers"]["share_met"][0]["reference"] == "B"
+
+
+def test_api_refuses_a_bad_range_with_the_field_named(api_viewer, sample):
+    response = api_viewer.get(api_url(), {"period": "quarter", "start": "2026-10"})
+    assert response.status_code == 400
+    assert "start" in response.json()
+
+
+def test_api_pages_the_agreements(api_viewer, tenant_a):
+    for i in range(3):
+        agreement(tenant_a, reference=f"P{i}", metrics=0)
+    body = api_viewer.get(api_url(), {"page_size": 2}).json()
+    assert body["count"] == 3 and len(body["results"]) == 2 and body["next"]
+
+
+class TestPortfolioAPIIsolation(IsolationCoverage):
+    """The portfolio API shows the token's tenant only (a list without ids: no detail)."""
+
+    covers = ["api:portfolio-list"]  # test_api_shows_only_my_tenant below
+
+    def test_api_shows_only_my_tenant(self, api_admin, tenant_a, tenant_b, admin_b):
+        mine = agreement(tenant_a, reference="MINE", metrics=0)
+        agreement(tenant_b, reference="THEIRS", metrics=0)
+        body = api_admin.get(api_url()).json()
+        assert [row["reference"] for row in body["results"]] == ["MINE"]
+        assert body["results"][0]["agreement"] == mine.pk

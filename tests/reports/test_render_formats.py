@@ -30,6 +30,13 @@ def test_the_summary_is_written_from_the_data():
         "Availability of the ERP missed its target; satisfaction 4.3, down 0.2."
     )
     assert summary(empty()) == "No metric has data for this period yet."
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        assert summary(sample()) == (
+            "5 项指标中 3 项达标；Resolution time (P2) 连续 2 个月违约；"
+            "Availability of the ERP 未达目标值；满意度 4.3，下降 0.2。"
+        )
 
 
 def test_the_body_shows_every_section_with_its_figures():
@@ -97,6 +104,10 @@ def test_the_pdf_has_page_numbers_the_tenant_and_the_title(language):
         assert "Alpha Ltd" in page
         assert f"{number} / {pages}" in page
     assert "SLA-2026-007" in texts[0]
+    if language == "zh-hans":
+        assert "服务绩效报告" in texts[0] and "核心指标" in texts[0] and "2026年10月" in texts[0]
+    else:
+        assert "Service performance report".upper() in texts[0].upper()
 
 
 def test_an_empty_report_is_a_short_pdf():

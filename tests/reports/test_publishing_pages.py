@@ -13,6 +13,7 @@ from reports import periods
 from reports.models import Report
 from reports.services.publishing import publish
 from slaweb.tenancy.context import tenant_context
+from slaweb.tenancy.models import AuditEvent
 from tests.factories.reports import ReportFactory
 from tests.isolation import PageIsolationTests
 from tests.metrics.conftest import make_active
@@ -77,7 +78,13 @@ def test_publish_without_javascript_then_republish_with_a_reason(
         assert response.status_code == 302
     with tenant_context(tenant_a):
         second = Report.objects.get(revision=2)
+        # Audited like every write: who published which revision (the snapshot stays out).
+        events = list(
+            AuditEvent.objects.filter(model="reports.report", action="create").order_by("pk")
+        )
     assert second.reason == "Ticket corrected" and second.published_by == manager_a.user
+    assert [e.actor_id for e in events] == [manager_a.user_id] * 2
+    assert events[1].changes["revision"] == [None, 2] and "snapshot" not in events[1].changes
 
 
 def test_htmx_swaps_the_panel_on_errors_and_reloads_after_publishing(

@@ -283,3 +283,40 @@ def test_unknown_period_kind(report):
     agreement, _s = report
     with pytest.raises(ValueError):
         snapshot.build(agreement, "week", scenario.MARCH)
+
+
+def test_year_report_and_a_yearly_metric_in_a_monthly_report(scope_a):
+    from agreements.choices import MetricKind
+
+    yearly = {
+        "name": "Yearly availability",
+        "kind": MetricKind.AVAILABILITY_PERCENT,
+        "target": "99.9",
+        "minimum_acceptable": "99.5",
+        "period": "year",
+    }
+    with time_machine.travel(scenario.NOW, tick=False):
+        from tests.metrics.conftest import make_active
+
+        agreement = make_active(
+            scope_a,
+            scenario.REFERENCE,
+            metrics=[scenario.RESPONSE, yearly],
+            effective_from=dt.date(2025, 10, 1),
+        )
+        scenario.ingest("tickets", scenario.month_tickets(scenario.MONTHS[0]))
+        scenario.compute(scope_a)
+        year = snapshot.build(agreement, "year", dt.date(2025, 1, 1))
+        month = snapshot.build(agreement, "month", scenario.MARCH)
+    response = year["metrics"][0]
+    # The year 2025 holds October's 4 of 4 within target (the only month with tickets).
+    assert (response["count_all"], response["compliance_rate"]) == (4, "100")
+    assert response["history"][-1]["start"] == "2025-01-01" and len(response["history"]) == 12
+    # A yearly metric in a monthly report shows its year so far, its history steps by year.
+    availability = month["metrics"][1]
+    assert availability["period_kind"] == "year"
+    assert availability["history"][-1]["start"] == "2026-01-01"
+    assert availability["history"][-2]["start"] == "2025-01-01"
+    assert availability["value"] == "100" and availability["is_open"] is True
+    # It does not take part in the tightening rule (it does not step with the months).
+    assert month["analysis"]["hint"]["kind"] is None

@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/survey_send.py [--count 10000] [--concurrency 2]
 
 Uses the database of DATABASE_URL (it must be migrated) and a tenant "bench-send" of
-its own; each run adds a round. Starts an SMTP sink (aiosmtpd, in this process) and one
+its own; each run adds a round. Starts an SMTP sink (aiosmtpd, a process of its own) and one
 Celery worker (a child process on its own queue, prefork, --concurrency processes) with
 benchmarks/survey_send_settings.py, then times:
 
@@ -25,7 +25,6 @@ import argparse
 import os
 import subprocess
 import sys
-import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -38,24 +37,68 @@ SLUG = "bench-send"
 
 
 class Sink:
-    """The SMTP server: counts messages per recipient."""
+    """The SMTP server (aiosmtpd) in a process of its own, so that it does not share this
+    process's interpreter lock with the publishing of the send tasks: counts messages
+    per recipient and reports them through a pipe."""
 
     def __init__(self):
-        self.lock = threading.Lock()
-        self.received: Counter[str] = Counter()
-        self.last_at = 0.0
+        import multiprocessing
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
-        with self.lock:
-            for address in envelope.rcpt_tos:
-                self.received[address.lower()] += 1
-            self.last_at = time.perf_counter()
-        return "250 OK"
+        self.port = free_port()
+        self.total_value = multiprocessing.Value("l", 0)
+        self.last_value = multiprocessing.Value("d", 0.0)
+        self.parent, child = multiprocessing.Pipe()
+        self.process = multiprocessing.Process(
+            target=_serve, args=(self.port, self.total_value, self.last_value, child), daemon=True
+        )
+        self.process.start()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                import socket
+
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise SystemExit("the SMTP sink did not start")
 
     @property
     def total(self) -> int:
-        with self.lock:
-            return sum(self.received.values())
+        return self.total_value.value
+
+    @property
+    def last_at(self) -> float:
+        return self.last_value.value
+
+    def received(self) -> Counter:
+        self.parent.send("report")
+        return self.parent.recv()
+
+    def stop(self):
+        self.process.terminate()
+        self.process.join(timeout=10)
+
+
+def _serve(port, total, last, pipe):
+    from aiosmtpd.controller import Controller
+
+    received: Counter[str] = Counter()
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+            for address in envelope.rcpt_tos:
+                received[address.lower()] += 1
+            with total.get_lock():
+                total.value += len(envelope.rcpt_tos)
+            last.value = time.perf_counter()
+            return "250 OK"
+
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+    controller.start()
+    while True:
+        if pipe.recv() == "report":
+            pipe.send(Counter(received))
 
 
 def free_port() -> int:
@@ -185,7 +228,6 @@ def main() -> None:
 
     os.environ.setdefault("BENCH_SEND_QUEUE", f"bench-survey-send-{os.getpid()}")
     django.setup()
-    from aiosmtpd.controller import Controller
     from django.conf import settings
     from django.utils import timezone
 
@@ -199,9 +241,7 @@ def main() -> None:
     queue = settings.CELERY_TASK_DEFAULT_QUEUE
     tenant, campaign = prepare(args.count)
     sink = Sink()
-    controller = Controller(sink, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    worker = start_worker(queue, args.concurrency, controller.port)
+    worker = start_worker(queue, args.concurrency, sink.port)
     try:
         wait_until_ready(queue)
         print(
@@ -238,8 +278,9 @@ def main() -> None:
 
         with tenant_context(tenant):
             invited = Invitation.objects.filter(round=round_).exclude(status="skipped").count()
-        twice = sum(1 for n in sink.received.values() if n > 1)
-        got = len(sink.received)
+        received = sink.received()
+        twice = sum(1 for n in received.values() if n > 1)
+        got = len(received)
         with tenant_context(tenant):
             sample = OutboxMessage.objects.filter(key__in=keys[:1]).first()
         size = len(sample.subject) + 2000 if sample else 2000  # bodies are erased once sent
@@ -250,7 +291,7 @@ def main() -> None:
                 sys.executable,
                 __file__,
                 "--floor-child",
-                str(controller.port),
+                str(sink.port),
                 "--count",
                 str(args.count),
             ],
@@ -280,7 +321,7 @@ def main() -> None:
     finally:
         worker.terminate()
         worker.wait(timeout=30)
-        controller.stop()
+        sink.stop()
         with app.connection_for_write() as conn:
             conn.default_channel.queue_delete(queue)
 

@@ -12,3 +12,5 @@ EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "1025"))
 EMAIL_USE_TLS = False
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("BENCH_SEND_QUEUE", "bench-survey-send")
 LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}
+if os.environ.get("BENCH_ASYNC_COMMIT") == "1":  # diagnosis only: commits without fsync
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c synchronous_commit=off"  # noqa: F405

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from .text import decimal, period_name
 
@@ -47,7 +48,7 @@ def indicator_rows(snap: dict) -> tuple[list[str], list[list]]:
         _("Within target (%)"),
         _("Status"),
         _("Previous"),
-        _("Change"),
+        pgettext("difference against the previous period", "Change"),
         _("Records (n)"),
         _("Periods missed in a row"),
     ]

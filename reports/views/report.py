@@ -122,6 +122,8 @@ class ReportView(FamilyMixin, TemplateView):
         for _ in range(12 if kind == MeasurementPeriod.MONTH else 8):
             recent.append((periods.label(kind, cursor), period_name(kind, cursor)))
             cursor = previous(cursor, kind)
+        if all(value != periods.label(kind, start) for value, _name in recent):
+            recent.append((periods.label(kind, start), period_name(kind, start)))  # an older one
         following = period_end(start, kind)
         return {
             "previous": periods.label(kind, previous(start, kind)),

@@ -129,6 +129,8 @@ def test_the_picker_links_neighbours_and_period_lengths(viewer, tenant_a, agreem
     later = viewer.get(page_url(tenant_a, agreement.family, "2026-11")).context["picker"]
     assert later["next"] is None  # no link into the future
     assert viewer.get(page_url(tenant_a, agreement.family, "2026-13")).status_code == 404
+    older = viewer.get(page_url(tenant_a, agreement.family, "2024-03")).context["picker"]
+    assert ("2024-03", "March 2024") in older["recent"]  # the list holds the period shown
 
 
 def test_an_unknown_family_is_404(viewer, tenant_a):

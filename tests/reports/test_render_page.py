@@ -310,3 +310,26 @@ def test_the_live_page_of_a_computed_agreement_per_period_length(
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode()))
     for words in expected:
         assert words in text, words
+
+
+def test_a_ready_file_page_says_what_it_is_and_links_the_download(viewer, tenant_a, agreement):
+    from tests.factories.reports import ReportFileFactory
+
+    row = ReportFileFactory(
+        tenant=tenant_a, report=published(agreement), format="csv", language="zh-hans"
+    )
+    page = viewer.get(reverse("reports:file", args=[tenant_a.slug, row.pk])).content.decode()
+    assert "SLA-2026-007" in page and "简体中文" in page
+    assert reverse("reports:file-download", args=[tenant_a.slug, row.pk]) in page
+    assert 'http-equiv="refresh"' not in page
+    # The report page links it (the size is the link to this page).
+    report_page = viewer.get(page_url(tenant_a, agreement.family)).content.decode()
+    assert (
+        reverse("reports:file", args=[tenant_a.slug, row.pk]) not in report_page
+    )  # other language
+    viewer.cookies["django_language"] = "zh-hans"
+    report_page = viewer.get(page_url(tenant_a, agreement.family)).content.decode()
+    assert reverse("reports:file", args=[tenant_a.slug, row.pk]) in report_page
+    download = viewer.get(reverse("reports:file-download", args=[tenant_a.slug, row.pk]))
+    assert download["Content-Type"] == "text/csv; charset=utf-8"
+    assert download.content == bytes(row.content)

@@ -105,11 +105,14 @@ def error_budget(result: ComplianceResult, now: dt.datetime | None = None) -> Er
 
 def latest_period_health(families) -> dict:
     """{family: {"period": date, "met": n, "warning": n, "breached": n, "no_data": n}} for the
-    latest monthly period with results of each family (the agreement list): one query."""
+    latest monthly period with data of each family (the agreement list): one query. A month
+    whose results are all "no data" (a new month, or records not yet in) is skipped; a family
+    without any data has no entry (the cell says "no data")."""
     from django.db.models import Count, Max, OuterRef, Q, Subquery
 
     latest = (
         ComplianceResult.objects.filter(family=OuterRef("family"), period_kind="month")
+        .exclude(status=Status.NO_DATA)
         .order_by()
         .values("family")
         .annotate(last=Max("period_start"))

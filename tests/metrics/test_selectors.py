@@ -76,3 +76,32 @@ def test_latest_period_health(agreement, scope_a, tenant_a):
     assert health["period"] == dt.date(2026, 4, 1)
     # April: response 180 min -> breached; resolution 180 <= 240 -> met; availability met.
     assert (health["met"], health["breached"], health["warning"]) == (2, 1, 0)
+
+
+def test_latest_period_health_skips_months_without_data(agreement, scope_a, tenant_a):
+    """A new month (all results "no data") does not hide the last month with figures; a
+    family with no data at all has no entry."""
+    from metrics.services.compliance import mark_periods
+
+    assert selectors.latest_period_health([agreement.family]) == {}
+    ingest_records(
+        "tickets",
+        [
+            {
+                "agreement": "SLA-M1",
+                "external_id": "T-1",
+                "priority": "P2",
+                "opened_at": cn(2026, 4, 1, 9).isoformat(),
+                "first_response_at": cn(2026, 4, 1, 9, 30).isoformat(),
+                "resolved_at": cn(2026, 4, 1, 12).isoformat(),
+            }
+        ],
+    )
+    mark_periods(tenant_a.pk, periods=[dt.date(2026, 6, 1)])
+    recompute_stale(tenant_a.pk, now=cn(2026, 5, 20, 0))  # June marked, not begun: no data
+    june = ComplianceResult.objects.filter(period_start=dt.date(2026, 6, 1))
+    assert june.count() == 3 and {r.status for r in june} == {Status.NO_DATA}
+    health = selectors.latest_period_health([agreement.family])[agreement.family]
+    assert health["period"] == dt.date(2026, 4, 1)
+    # April: response 30 min, resolution 3 h, no outage (availability 100 %): all met.
+    assert (health["met"], health["warning"], health["breached"], health["no_data"]) == (3, 0, 0, 0)

@@ -308,14 +308,16 @@ def families_of(calendar_id: int | None = None, families=None) -> set:
 def tickets_to_recompute(calendar_id: int | None = None, families=None) -> list[int]:
     """Tickets whose clocks a calendar change or a new version can move: every ticket of the
     families using the calendar (or given), except those with a clock stopped in a published
-    period (frozen; see compliance.published). Asks `published` once per (family, period)."""
-    from .compliance import published
+    period (frozen; see compliance.published): one query for the published ranges."""
+    from .compliance import published, published_ranges
 
     families = families_of(calendar_id, families)
+    ranges = published_ranges(families)
     stopped = TicketClock.objects.filter(family__in=families, stopped_at__isnull=False)
     frozen = Q()
-    for family, period in stopped.values_list("family", "period_start").distinct():
-        if published(family, period):
+    pairs = stopped.order_by().values_list("family", "period_start").distinct()
+    for family, period in pairs if ranges else ():
+        if published(family, period, ranges):
             frozen |= Q(family=family, period_start=period)
     tickets = Ticket.objects.filter(family__in=families)
     if frozen:

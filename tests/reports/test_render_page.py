@@ -301,11 +301,13 @@ def scenario_agreement(tenant_a, viewer_a):
     ],
 )
 def test_the_live_page_of_a_computed_agreement_per_period_length(
-    client, viewer_a, tenant_a, scenario_agreement, period, expected
+    client, viewer_a, tenant_a, scenario_agreement, period, expected, django_assert_max_num_queries
 ):
-    """The hand-computed scenario of tests/reports/scenario.py, live through the builder."""
+    """The hand-computed scenario of tests/reports/scenario.py, live through the builder: the
+    same bounded number of queries for a month, a quarter (three months combined) and a year."""
     client.force_login(viewer_a.user)
-    response = client.get(page_url(tenant_a, scenario_agreement.family, period))
+    with django_assert_max_num_queries(40):  # measured 40 for each, savepoints included
+        response = client.get(page_url(tenant_a, scenario_agreement.family, period))
     assert response.status_code == 200
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode()))
     for words in expected:

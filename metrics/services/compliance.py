@@ -419,6 +419,7 @@ def _availability(metric, version, terms, start_at, end_at, now) -> dict:
         listed.append(
             {
                 "external_id": outage.external_id,
+                "service": outage.service,
                 "excluded": excluded,
                 "reason": why,
                 "window_minutes": round(minutes, 4),

@@ -414,3 +414,53 @@ def test_first_contact_resolution_and_deliveries(tenant_a, scope_a):
         Decimal("50.0000"),
         Status.BREACHED,
     )
+
+
+def test_availability_of_an_agreement_with_two_services_counts_every_outage(tenant_a):
+    """Metric definitions carry no service link, so an availability metric is agreement-wide
+    (docs/decisions/008): an outage of either service counts, overlapping ones once, and each
+    is listed with its service."""
+    from agreements.models import Service
+    from slaweb.tenancy.context import tenant_context
+
+    with tenant_context(tenant_a):
+        services = [Service.objects.get_or_create(name=n)[0] for n in ("ERP", "Network")]
+    make_active(tenant_a, "SLA-2S", metrics=[AVAILABILITY], services=services)
+    with tenant_context(tenant_a):
+        ingest(
+            "outages",
+            [
+                {  # ERP: 10:00-11:00 on Tuesday 10 March
+                    "agreement": "SLA-2S",
+                    "external_id": "E1",
+                    "service": "ERP",
+                    "start": cn(2026, 3, 10, 10).isoformat(),
+                    "end": cn(2026, 3, 10, 11).isoformat(),
+                },
+                {  # Network: 10:30-11:30, overlapping the ERP outage by 30 min
+                    "agreement": "SLA-2S",
+                    "external_id": "N1",
+                    "service": "Network",
+                    "start": cn(2026, 3, 10, 10, 30).isoformat(),
+                    "end": cn(2026, 3, 10, 11, 30).isoformat(),
+                },
+                {  # Network alone: 14:00-15:00 on Thursday 12 March
+                    "agreement": "SLA-2S",
+                    "external_id": "N2",
+                    "service": "Network",
+                    "start": cn(2026, 3, 12, 14).isoformat(),
+                    "end": cn(2026, 3, 12, 15).isoformat(),
+                },
+            ],
+        )
+        evaluate(tenant_a, now=cn(2026, 4, 2, 0, 0))
+        r = result("Availability")
+    # 90 min (10:00-11:30, the overlap once) + 60 min = 150 of 10,560 window minutes.
+    assert r.details["downtime_minutes"] == "150.0000"
+    assert r.value == Decimal("98.5795")  # (10,560 - 150) / 10,560 = 98.57954...%
+    assert r.status == Status.BREACHED
+    assert {(o["external_id"], o["service"]) for o in r.details["outages"]} == {
+        ("E1", "ERP"),
+        ("N1", "Network"),
+        ("N2", "Network"),
+    }

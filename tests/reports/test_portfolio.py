@@ -163,6 +163,7 @@ def test_viewer_sees_the_grid_with_links_to_reports(web_client_for, viewer_a, sa
     page = response.content.decode()
     family = sample["B"].family
     assert f"/reports/agreements/{family}/2026-10/" in page
+    assert f"/reports/agreements/{family}/?kind=month" in page  # the agreement: its latest
     assert "health-red" in page and "health-amber" in page and "health-green" in page
     assert "B 2026-10: red, 1 of 2 metrics met, 1 breached" in page  # words, not colour alone
 

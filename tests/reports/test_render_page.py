@@ -335,3 +335,29 @@ def test_a_ready_file_page_says_what_it_is_and_links_the_download(viewer, tenant
     download = viewer.get(reverse("reports:file-download", args=[tenant_a.slug, row.pk]))
     assert download["Content-Type"] == "text/csv; charset=utf-8"
     assert download.content == bytes(row.content)
+
+
+def test_a_pending_file_is_queued_again_only_once_its_task_looks_lost(
+    tenant_a, agreement, monkeypatch, django_capture_on_commit_callbacks
+):
+    from reports import tasks
+
+    report = published(agreement)
+    queued = []
+    monkeypatch.setattr(tasks.build_report_file, "delay", lambda *args: queued.append(args))
+    with tenant_context(tenant_a), django_capture_on_commit_callbacks(execute=True):
+        row = files.request_file(report, "csv", "en")
+        files.request_file(report, "csv", "en")  # pending, just requested: not again
+    assert queued == [(tenant_a.pk, row.pk)]
+    with tenant_context(tenant_a):
+        ReportFile.objects.filter(pk=row.pk).update(
+            requested_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+        )
+    with tenant_context(tenant_a), django_capture_on_commit_callbacks(execute=True):
+        files.request_file(report, "csv", "en")  # waited past STALE_AFTER: queued again
+        files.request_file(report, "csv", "en")
+    assert queued == [(tenant_a.pk, row.pk)] * 2
+    with tenant_context(tenant_a):
+        assert files.build_file(row.pk) is True
+        assert files.build_file(row.pk) is False
+        assert ReportFile.objects.get(pk=row.pk).state == FileState.READY

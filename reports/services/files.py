@@ -67,6 +67,25 @@ def request_file(report: Report, fmt: str, language: str) -> ReportFile:
         return row
 
 
+def store_file(report: Report, fmt: str, language: str, content: bytes, pages=None) -> ReportFile:
+    """Keep a file rendered elsewhere (the PDF the dispatcher mails) so a download does not
+    build it again: creates it ready, or fills a pending one; a ready one is left alone."""
+    with transaction.atomic():
+        row, _created = ReportFile.objects.get_or_create(
+            tenant_id=report.tenant_id, report=report, format=fmt, language=language
+        )
+        ReportFile.objects.filter(pk=row.pk).exclude(state=FileState.READY).update(
+            content=content,
+            size=len(content),
+            pages=pages,
+            state=FileState.READY,
+            error="",
+            built_at=timezone.now(),
+        )
+        row.refresh_from_db()
+        return row
+
+
 def render(report: Report, fmt: str, language: str) -> tuple[bytes, int | None]:
     from ..rendering.pdf import render_pdf
     from ..rendering.spreadsheet import render_csv, render_xlsx

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -63,12 +63,13 @@ class LatestReportView(FamilyMixin, View):
                 kind = MeasurementPeriod.MONTH
             today = timezone.now().astimezone(ZoneInfo(agreement_time_zone(agreement))).date()
             start = latest_complete(kind, today)
-        return redirect(
-            reverse(
-                "reports:report",
-                args=[request.tenant.slug, agreement.family, periods.label(kind, start)],
-            )
+        target = reverse(
+            "reports:report",
+            args=[request.tenant.slug, agreement.family, periods.label(kind, start)],
         )
+        if request.htmx:  # htmx would follow a 302 and swap a whole page into a fragment
+            return HttpResponse(status=200, headers={"HX-Redirect": target})
+        return redirect(target)
 
 
 class ReportView(FamilyMixin, TemplateView):

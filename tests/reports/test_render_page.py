@@ -361,3 +361,19 @@ def test_a_pending_file_is_queued_again_only_once_its_task_looks_lost(
         assert files.build_file(row.pk) is True
         assert files.build_file(row.pk) is False
         assert ReportFile.objects.get(pk=row.pk).state == FileState.READY
+
+
+def test_a_file_rendered_elsewhere_is_kept_and_a_ready_one_left_alone(tenant_a, agreement):
+    report = published(agreement)
+    with tenant_context(tenant_a):
+        row = files.store_file(report, "pdf", "en", b"%PDF-1.7 mailed", pages=3)
+        assert (row.state, row.size, row.pages) == (FileState.READY, 15, 3)
+        again = files.store_file(report, "pdf", "en", b"%PDF-1.7 other", pages=4)
+        assert again.pk == row.pk and bytes(again.content) == b"%PDF-1.7 mailed"
+
+
+def test_the_family_url_under_htmx_redirects_the_browser(viewer, tenant_a, agreement):
+    base = reverse("reports:report-latest", args=[tenant_a.slug, agreement.family])
+    response = viewer.get(base + "?period=2026-04", HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert response["HX-Redirect"] == page_url(tenant_a, agreement.family, "2026-04")

@@ -5,6 +5,7 @@ FieldError(field, message). docs/data-import.md lists the same fields."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 from decimal import Decimal, InvalidOperation
@@ -134,12 +135,17 @@ def boolean(record: dict, name: str, *, null: bool = False) -> bool | None:
     raise FieldError(name, _("Enter true or false."))
 
 
+@functools.cache
+def _values(choices) -> frozenset[str]:
+    return frozenset(choices.values)  # `.values` builds a new list on every call
+
+
 def choice(record: dict, name: str, choices, default: str) -> str:
     value = record.get(name)
     if value in (None, ""):
         return default
     value = str(value).strip()
-    if value not in choices.values:
+    if value not in _values(choices):
         raise FieldError(
             name,
             _("Unknown value %(value)s; choose one of: %(choices)s.")

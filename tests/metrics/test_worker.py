@@ -159,3 +159,97 @@ def _all_fresh(tenant):
             ComplianceResult.objects.exists()
             and not ComplianceResult.objects.filter(stale=True).exists()
         )
+
+
+@pytest.mark.celery
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_mid_recompute_loses_nothing(tenant_a, monkeypatch):
+    """A worker process (Redis broker) claims the stale rows and is killed (SIGKILL) while it
+    computes: nothing is half-written, the rows stay stale and claimed (another worker skips
+    them), and once the claim has timed out a new worker reclaims them and computes each once."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import psycopg2
+    from celery.contrib.testing.worker import start_worker
+    from django.conf import settings
+    from django.db import connection, connections
+
+    from metrics.tasks import recompute_compliance
+    from slaweb.celery import app
+
+    from .conftest import make_active
+
+    queue = app.conf.task_default_queue
+    make_active(tenant_a)
+    with tenant_context(tenant_a):
+        ingest_records("tickets", tickets(5))
+    with app.connection_for_write() as conn:  # only the one task below: no clock recompute
+        conn.default_channel.queue_purge(queue)
+    recompute_compliance.delay(tenant_a.pk)
+    db = settings.DATABASES["default"]
+    # The dead worker will be stopped inside the computation: hold the clocks table.
+    owner = settings.DATABASES["owner"]
+    lock = psycopg2.connect(
+        dbname=db["NAME"],
+        user=owner["USER"],
+        password=owner["PASSWORD"],
+        host=owner["HOST"],
+        port=owner["PORT"],
+    )
+    lock.cursor().execute("LOCK TABLE metrics_ticketclock IN ACCESS EXCLUSIVE MODE")
+    url = f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "slaweb.settings.test"}
+    root = Path(__file__).resolve().parents[2]
+    celery = str(Path(sys.executable).with_name("celery"))
+    proc = subprocess.Popen(
+        [celery, "-A", "slaweb", "worker", "-Q", queue, "--pool=solo", "-l", "WARNING"],
+        cwd=root,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+
+        def claimed():
+            with tenant_context(tenant_a):
+                rows = ComplianceResult.objects.filter(period_start=MARCH)
+                return rows.count() == 3 and all(r.claimed_at and r.stale for r in rows)
+
+        assert wait_for(claimed, timeout=60)
+    finally:
+        proc.kill()
+        proc.wait(timeout=30)
+        lock.rollback()
+        lock.close()
+    with tenant_context(tenant_a):
+        rows = list(ComplianceResult.objects.filter(period_start=MARCH))
+        # Nothing half-written: still stale, still claimed, never computed.
+        assert all(r.stale and r.claimed_at and r.computed_at is None for r in rows)
+        assert all(r.count_all == 0 for r in rows)
+        assert compliance.claim(tenant_a.pk) == []  # within the timeout nobody takes them
+        with connection.cursor() as cur:  # the claim timeout passes
+            cur.execute(
+                "UPDATE metrics_complianceresult SET claimed_at = claimed_at - %s",
+                [compliance.CLAIM_TIMEOUT + dt.timedelta(seconds=1)],
+            )
+    calls = []
+    original = compliance.compute_fields
+    monkeypatch.setattr(
+        compliance,
+        "compute_fields",
+        lambda row, *a, **k: (calls.append(row.metric_name), original(row, *a, **k))[1],
+    )
+    with start_worker(app, perform_ping_check=False, loglevel="WARNING", queues=[queue]):
+        recompute_compliance.delay(tenant_a.pk)
+        assert wait_for(lambda: _all_fresh(tenant_a))
+        import time
+
+        time.sleep(1)  # a redelivered or later task would find nothing stale
+    connections.close_all()
+    assert sorted(calls) == ["Availability", "Resolution", "Response"]
+    with tenant_context(tenant_a):
+        response = ComplianceResult.objects.get(metric_name="Response", period_start=MARCH)
+        assert response.count_all == 5 and response.claimed_at is None

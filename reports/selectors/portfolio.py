@@ -3,14 +3,16 @@ totals and the worst movers, in a constant number of queries whatever the agreem
 
 1. the agreements (latest in-force version per family, after the filters);
 2. compliance: one GROUP BY (family, period) over metrics' ComplianceResult with a count per
-   status (health = reports.snapshot.health_of of the statuses present);
+   status (health = reports.snapshot.health_of of the statuses present); in a quarter or
+   year grid, GROUP BY (family, metric, period) with each metric's worst status;
 3. service credits per (family, currency, period);
 4. satisfaction: rating answers per (family, period) (sum and n, overall question and all);
 5. survey invitations per (family, period) (invited, answered: the response rate);
 6. published reports per (family, period).
 
-A period of the grid holds the results of that length or shorter (a quarter holds its months);
-a metric measured over a longer period than the grid's shows in the longer grid only.
+A period of the grid holds the results of that length or shorter (a quarter holds its months,
+each metric counted once at its worst, as the quarter's report combines them); a metric
+measured over a longer period than the grid's shows in the longer grid only.
 """
 
 from __future__ import annotations
@@ -22,7 +24,20 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from django.db.models import CharField, Count, DateField, F, Max, Q, QuerySet, Sum
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    DateField,
+    F,
+    IntegerField,
+    Max,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Cast, Trunc
 from django.utils import timezone
 
@@ -259,24 +274,7 @@ def portfolio(
         str(f): [Cell(start=p, period=labels[i]) for i, p in enumerate(periods)] for f in families
     }
 
-    shorter = [k for k in MeasurementPeriod.values if MONTHS[k] <= MONTHS[kind]]
-    results = (
-        ComplianceResult.objects.filter(
-            tenant=tenant,
-            family__in=families,
-            period_kind__in=shorter,
-            period_start__gte=start,
-            period_start__lt=end,
-        )
-        .annotate(fam=_text("family"), p=_period(kind))
-        .order_by()
-        .values("fam", "p")
-        .annotate(**{s: Count("pk", filter=Q(status=s)) for s in STATUSES})
-    )
-    for r in results:
-        cell = cells[r["fam"]][column_of[r["p"]]]
-        for s in STATUSES:
-            setattr(cell, s, r[s])
+    _compliance(tenant, cells, column_of, families, kind, start, end)
 
     credits = (
         CreditResult.objects.filter(
@@ -353,6 +351,48 @@ def portfolio(
         totals=totals,
         movers=worst_movers(rows),
     )
+
+
+# Severity of a status, for the worst of a metric's results within a longer period.
+_SEVERITY = {Status.NO_DATA: 0, Status.MET: 1, Status.WARNING: 2, Status.BREACHED: 3}
+_BY_SEVERITY = {v: k for k, v in _SEVERITY.items()}
+
+
+def _compliance(tenant, cells, column_of, families, kind, start, end) -> None:
+    """Counts of metrics per status in each cell. A month grid counts its results as they
+    are; a quarter or year counts each metric once, at the worst status of its results in
+    the period (as the period's report combines them)."""
+    shorter = [k for k in MeasurementPeriod.values if MONTHS[k] <= MONTHS[kind]]
+    results = (
+        ComplianceResult.objects.filter(
+            tenant=tenant,
+            family__in=families,
+            period_kind__in=shorter,
+            period_start__gte=start,
+            period_start__lt=end,
+        )
+        .annotate(fam=_text("family"), p=_period(kind))
+        .order_by()
+    )
+    if kind == MeasurementPeriod.MONTH:
+        rows = results.values("fam", "p").annotate(
+            **{s: Count("pk", filter=Q(status=s)) for s in STATUSES}
+        )
+        for r in rows:
+            cell = cells[r["fam"]][column_of[r["p"]]]
+            for s in STATUSES:
+                setattr(cell, s, r[s])
+        return
+    severity = Case(
+        *[When(status=status, then=Value(n)) for status, n in _SEVERITY.items()],
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    rows = results.values("fam", "metric_name", "p").annotate(worst=Max(severity))
+    for r in rows:
+        cell = cells[r["fam"]][column_of[r["p"]]]
+        status = _BY_SEVERITY[r["worst"]]
+        setattr(cell, status, getattr(cell, status) + 1)
 
 
 def _text(field: str):

@@ -141,10 +141,14 @@ def test_published_cells(tenant_a, sample):
 
 
 def test_quarter_grid_holds_its_months(tenant_a, sample):
+    results(sample["A"], dt.date(2026, 8, 1), "warning", "met")
     g = grid(tenant_a, kind="quarter")
     assert g.labels[-1] == "2026-Q3" and len(g.periods) == 8
-    # Q3 holds September (A green, B green); October falls in Q4, not complete yet.
-    assert by_ref(g)["A"].latest.health == "green"
+    # Q3 holds August and September: A's m0 at its worst (warning), m1 met - each metric
+    # counted once; October falls in Q4, not complete yet.
+    q3 = by_ref(g)["A"].latest
+    assert q3.health == "amber" and (q3.met, q3.warning, q3.with_data) == (1, 1, 2)
+    assert by_ref(g)["B"].latest.health == "green" and by_ref(g)["B"].latest.no_data == 1
     g = grid(tenant_a, kind="quarter", first=dt.date(2026, 7, 1), last=dt.date(2026, 10, 1))
     assert g.labels == ["2026-Q3", "2026-Q4"]
     assert by_ref(g)["B"].latest.health == "red"

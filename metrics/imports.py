@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import datetime as dt
 import io
 import logging
 from collections.abc import Iterator
@@ -36,6 +37,8 @@ logger = logging.getLogger(__name__)
 
 MAX_UPLOAD = 20 * 1024 * 1024  # bytes (about 100,000 ticket rows)
 CHUNK = 2_000
+# A running job not heard of for this long died with its worker (a chunk takes seconds).
+STUCK_AFTER = dt.timedelta(minutes=15)
 MAX_ERRORS = 10_000  # rejected rows kept for the download; the count is always exact
 PREVIEW_ROWS = 5
 ENCODINGS = ("utf-8", "gb18030")  # gb18030 reads GBK (Chinese Excel exports)
@@ -155,6 +158,46 @@ def _progress_key(job_id: int) -> str:
     return f"metrics:import-progress:{job_id}"
 
 
+def _beat_key(job_id: int) -> str:
+    return f"metrics:import-beat:{job_id}"
+
+
+def _beat(job_id: int) -> None:
+    """The running job's sign of life (its row is hidden inside the outer transaction)."""
+    cache.set(_beat_key(job_id), timezone.now().timestamp(), int(STUCK_AFTER.total_seconds()) * 4)
+
+
+def fail_if_stuck(job: ImportJob, now=None) -> ImportJob:
+    """A running job whose worker gave no sign of life for STUCK_AFTER (since the last chunk,
+    else since the upload) died with its worker: its transaction was rolled back, so it is
+    marked failed (conditionally: a finishing worker's own outcome wins) with a message."""
+    if job.status != ImportStatus.RUNNING:
+        return job
+    now = now or timezone.now()
+    last = cache.get(_beat_key(job.pk))
+    seen = dt.datetime.fromtimestamp(last, dt.UTC) if last else job.created_at
+    if now - seen <= STUCK_AFTER:
+        return job
+    ImportJob.objects.filter(pk=job.pk, status=ImportStatus.RUNNING).update(
+        status=ImportStatus.FAILED,
+        message=_(
+            "The import stopped without finishing (its worker stopped); nothing was stored. "
+            "Upload the file again to retry."
+        ),
+        finished_at=now,
+    )
+    job.refresh_from_db()
+    return job
+
+
+def fail_stuck_jobs(now=None) -> None:
+    """fail_if_stuck for every running job of the open tenant (the imports list)."""
+    for job in ImportJob.objects.filter(status=ImportStatus.RUNNING).only(
+        "pk", "status", "created_at"
+    ):
+        fail_if_stuck(job, now)
+
+
 def progress(job: ImportJob) -> int:
     """Rows processed so far (the cache while running, the row once finished)."""
     if job.status == ImportStatus.RUNNING:
@@ -194,6 +237,7 @@ def run_import(job_id: int) -> ImportJob:
     job = ImportJob.objects.get(pk=job_id)
     if not claimed:
         return job
+    _beat(job.pk)
     counts = {"created": 0, "updated": 0, "unchanged": 0, "processed": 0}
     errors: list[list] = []
     error_count = 0
@@ -215,6 +259,7 @@ def run_import(job_id: int) -> ImportJob:
                         errors.append([chunk[error.index][0], column, error.message])
                 counts["processed"] += len(chunk)
                 cache.set(_progress_key(job.pk), counts["processed"], 3600)
+                _beat(job.pk)
             if error_count and not job.store_valid:
                 transaction.set_rollback(True)
     except (csv.Error, UnicodeDecodeError) as error:
@@ -236,6 +281,7 @@ def run_import(job_id: int) -> ImportJob:
         **counts,
     )
     cache.delete(_progress_key(job.pk))
+    cache.delete(_beat_key(job.pk))
     return ImportJob.objects.get(pk=job.pk)
 
 

@@ -283,6 +283,10 @@ class ImportStartView(TenantTimeMixin, TenantPageMixin, ListView):
     def scope_queryset(self, queryset):
         return queryset.defer("content", "errors")
 
+    def get(self, request, *args, **kwargs):
+        imports.fail_stuck_jobs()  # a job whose worker died shows as failed
+        return super().get(request, *args, **kwargs)
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["form"] = kwargs.get("form") or UploadForm(
@@ -318,6 +322,7 @@ class ImportJobView(TenantTimeMixin, TenantPageMixin, DetailView):
         return [self.template_name]
 
     def get_context_data(self, **kwargs):
+        self.object = imports.fail_if_stuck(self.object)  # its worker died: show it failed
         context = super().get_context_data(**kwargs)
         job = self.object
         context["processed"] = imports.progress(job)

@@ -249,3 +249,32 @@ def test_import_progress_fragment_polls_until_finished(browser, tenant_a, data):
         url("import-job", tenant_a, job.pk) + "?part=progress", HTTP_HX_REQUEST="true"
     ).content.decode()
     assert "hx-trigger" not in done and "Done" in done
+
+
+def test_an_import_whose_worker_died_is_shown_failed(browser, tenant_a, data):
+    """A job left 'running' by a dead worker (no sign of life for STUCK_AFTER) is failed when
+    read, with the reason on the import page and the list; a live one is left running."""
+    import datetime as dt
+
+    from django.core.cache import cache
+    from django.utils import timezone
+
+    csv = b"agreement,external_id,priority,opened_at\nSLA-M1,P-1,P2,2026-03-05T09:00:00+08:00\n"
+    with tenant_context(tenant_a):
+        dead = imports.create_job("tickets", SimpleUploadedFile("dead.csv", csv))
+        live = imports.create_job("tickets", SimpleUploadedFile("live.csv", csv))
+        old = timezone.now() - imports.STUCK_AFTER - dt.timedelta(minutes=1)
+        ImportJob.objects.filter(pk__in=[dead.pk, live.pk]).update(
+            status="running", total=1, created_at=old
+        )
+    cache.set(f"metrics:import-beat:{live.pk}", timezone.now().timestamp())  # a chunk just now
+    page = browser.get(url("import-job", tenant_a, dead.pk)).content.decode()
+    assert "The import stopped without finishing" in page and 'role="alert"' in page
+    listing = browser.get(url("import", tenant_a)).content.decode()
+    with tenant_context(tenant_a):
+        assert ImportJob.objects.get(pk=dead.pk).status == "failed"
+        assert ImportJob.objects.get(pk=live.pk).status == "running"
+        # Past the timeout since its last chunk, the live one is failed on the list too.
+        imports.fail_stuck_jobs(now=timezone.now() + imports.STUCK_AFTER + dt.timedelta(minutes=1))
+        assert ImportJob.objects.get(pk=live.pk).status == "failed"
+    assert "dead.csv" in listing

@@ -110,15 +110,16 @@ WITH v AS (
         AS p(agreement_id, tier, metric_id, response, workaround, kinds, categories, target_us,
              minimum_us, period, tz, calendar_id, calendar_hash)
 ), t AS (
-    SELECT t.*, (
-        SELECT v.agreement_id FROM v
-        WHERE v.family = t.family
-          AND v.eff_from <= (t.opened_at AT TIME ZONE v.tz)::date
-          AND (v.eff_to IS NULL OR (t.opened_at AT TIME ZONE v.tz)::date <= v.eff_to)
-        ORDER BY v.rank DESC LIMIT 1
-    ) AS version_id
-    FROM metrics_ticket t
-    WHERE t.tenant_id = %(tenant)s AND t.id = ANY(%(ids)s::bigint[])
+    -- the version in force on the local day the ticket was opened (the latest on an overlap)
+    SELECT DISTINCT ON (t.id) t.*, v.agreement_id AS version_id
+    FROM (
+        SELECT t.*, (t.opened_at AT TIME ZONE f.tz)::date AS local_day
+        FROM metrics_ticket t JOIN (SELECT DISTINCT family, tz FROM v) AS f USING (family)
+        WHERE t.tenant_id = %(tenant)s AND t.id = ANY(%(ids)s::bigint[])
+    ) AS t
+    JOIN v ON v.family = t.family AND v.eff_from <= t.local_day
+          AND (v.eff_to IS NULL OR t.local_day <= v.eff_to)
+    ORDER BY t.id, v.rank DESC
 )
 SELECT t.id AS ticket_id, p.metric_id, p.agreement_id, t.family,
        CASE WHEN p.response THEN 'response' ELSE 'resolution' END AS kind,

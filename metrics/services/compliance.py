@@ -110,13 +110,15 @@ def recompute_stale(tenant_id: int, now: dt.datetime | None = None) -> int:
         "family", "metric_name", "period_kind", "period_start", "period_end", "status", "is_open"
     ):
         results[row["family"]].append(row)
+    credits = []
     for family in families:
         months = {
             period_start(e - dt.timedelta(days=1), "month") for f, _n, e in follow if f == family
         }
-        update_credits(all_terms[family], months, results[family])
+        credits += credit_rows(all_terms[family], sorted(months), results[family])
         for name in {n for f, n, _e in follow if f == family}:
             update_escalations(all_terms[family], name, now, results[family])
+    _store_credits(credits)  # one statement for every family
     return done
 
 
@@ -518,7 +520,10 @@ def update_credits(terms: FamilyTerms, months, results: list[dict] | None = None
                 "family", "metric_name", "period_end", "status"
             )
         )
-    rows = credit_rows(terms, months, results)
+    _store_credits(credit_rows(terms, months, results))
+
+
+def _store_credits(rows: list[CreditResult]) -> None:
     if rows:
         CreditResult.objects.bulk_create(
             rows,

@@ -19,7 +19,7 @@ from metrics.periods import agreement_time_zone, period_end, period_start, previ
 from slaweb.tenancy.pages import TenantPageMixin
 
 from .. import periods
-from ..choices import FileFormat
+from ..choices import FileFormat, FileState
 from ..models import Report, ReportFile
 from ..rendering.html import body_context
 from ..rendering.text import period_name
@@ -136,18 +136,23 @@ class ReportView(FamilyMixin, TemplateView):
             "recent": recent,
         }
 
-    def files(self, report: Report | None) -> list[dict]:
-        """Each format in the page's language: its file row (if requested) for the downloads box."""
+    def files(self, report: Report | None) -> dict:
+        """Each format in the page's language with its file row (if requested), and the ready
+        files in other languages (the PDF mailed to a Chinese reader, say)."""
         if report is None:
-            return []
+            return {"mine": [], "others": []}
         language = self.request.LANGUAGE_CODE
-        rows = {
-            f.format: f
-            for f in self.tenant_rows(ReportFile)
-            .filter(report=report, language=language)
+        rows = list(
+            self.tenant_rows(ReportFile)
+            .filter(report=report)
             .defer("content")
+            .order_by("language", "format")
+        )
+        mine = {f.format: f for f in rows if f.language == language}
+        return {
+            "mine": [
+                {"format": value, "label": label, "file": mine.get(value)}
+                for value, label in FileFormat.choices
+            ],
+            "others": [f for f in rows if f.language != language and f.state == FileState.READY],
         }
-        return [
-            {"format": value, "label": label, "file": rows.get(value)}
-            for value, label in FileFormat.choices
-        ]

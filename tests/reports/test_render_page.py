@@ -326,9 +326,9 @@ def test_a_ready_file_page_says_what_it_is_and_links_the_download(viewer, tenant
     assert 'http-equiv="refresh"' not in page
     # The report page links it (the size is the link to this page).
     report_page = viewer.get(page_url(tenant_a, agreement.family)).content.decode()
-    assert (
-        reverse("reports:file", args=[tenant_a.slug, row.pk]) not in report_page
-    )  # other language
+    # In English the Chinese file is offered beside the English formats.
+    assert "Also ready in another language:" in report_page and "简体中文" in report_page
+    assert reverse("reports:file-download", args=[tenant_a.slug, row.pk]) in report_page
     viewer.cookies["django_language"] = "zh-hans"
     report_page = viewer.get(page_url(tenant_a, agreement.family)).content.decode()
     assert reverse("reports:file", args=[tenant_a.slug, row.pk]) in report_page

@@ -36,7 +36,7 @@ def from_address(from_name: str) -> str:
     return formataddr((from_name, address))
 
 
-def build(message, attachments=()) -> EmailMultiAlternatives:
+def build(message, attachments=(), connection=None) -> EmailMultiAlternatives:
     email = EmailMultiAlternatives(
         subject=message.subject,
         body=message.body_text,
@@ -44,7 +44,7 @@ def build(message, attachments=()) -> EmailMultiAlternatives:
         to=[message.to_address],
         reply_to=[message.reply_to] if message.reply_to else None,
         headers=dict(message.headers or {}),
-        connection=get_connection(fail_silently=False),
+        connection=connection or get_connection(fail_silently=False),
     )
     if message.body_html:
         email.attach_alternative(message.body_html, "text/html")

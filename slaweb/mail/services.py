@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.mail import get_connection
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.template.loader import render_to_string
@@ -36,6 +37,8 @@ SENDING_TIMEOUT = timedelta(minutes=10)
 # Queued rows older than this have lost their task (e.g. Redis was down): queue again.
 REQUEUE_AFTER = timedelta(minutes=1)
 DISPATCH_BATCH = 500
+# enqueue_many() sends in tasks of this many messages (one SMTP connection each).
+SEND_CHUNK = 50
 
 
 def normalise(address: str) -> str:
@@ -174,8 +177,8 @@ class Mail:
 def enqueue_many(mails: list[Mail]) -> None:
     """enqueue() for many mails of the open tenant at once (a survey round of thousands):
     one read of the keys already stored and of the suppressed addresses, the new rows in
-    bulk, and their sends queued on commit through one broker connection. Keys already
-    stored are left unchanged, as enqueue() does."""
+    bulk, and their sends queued on commit as tasks of SEND_CHUNK messages each. Keys
+    already stored are left unchanged, as enqueue() does."""
     tenant_id = current_tenant_id()
     if tenant_id is None:
         raise TenantContextError("enqueue_many() needs an open tenant context")
@@ -217,7 +220,8 @@ def enqueue_many(mails: list[Mail]) -> None:
             enqueue(**{f: getattr(mail, f) for f in Mail.__dataclass_fields__})
         return
     ids = [row.pk for row in rows if row.status == Status.QUEUED]
-    transaction.on_commit(lambda: _queue_many("send_message", tenant_id, ids), robust=True)
+    chunks = [ids[n : n + SEND_CHUNK] for n in range(0, len(ids), SEND_CHUNK)]
+    transaction.on_commit(lambda: _queue_many("send_messages", tenant_id, chunks), robust=True)
 
 
 def enqueue_platform(
@@ -259,15 +263,14 @@ def _queue(task_name: str, *args, countdown: float | None = None, producer=None)
     return True
 
 
-def _queue_many(task_name: str, tenant_id: int, ids: list[int]) -> None:
-    """Queue one task per message through one producer (taking a pooled connection per
-    task cost more than the publish itself). Stops at the first failure: with the
-    broker down the outbox dispatcher queues the rest again."""
+def _queue_many(task_name: str, tenant_id: int, batches: list) -> None:
+    """Queue one task per batch through one producer. Stops at the first failure: with
+    the broker down the outbox dispatcher queues the rest again (one task per message)."""
     from . import tasks
 
     with getattr(tasks, task_name).app.producer_or_acquire() as producer:
-        for pk in ids:
-            if _queue(task_name, tenant_id, pk, producer=producer) is False:
+        for batch in batches:
+            if _queue(task_name, tenant_id, batch, producer=producer) is False:
                 break
 
 
@@ -290,12 +293,35 @@ def deliver(tenant_id: int, message_id: int) -> Outcome | None:
     return _deliver(box, message_id, tenant_id)
 
 
+def deliver_many(tenant_id: int, message_ids: list[int]) -> None:
+    """deliver() for a batch of a tenant's messages (a chunk of a survey round) over one
+    SMTP connection: each message is still claimed in its own committed transaction
+    before it is sent, and its outcome recorded on its own. After anything but a 250 the
+    connection is opened afresh for the next message."""
+    box = _Box(OutboxMessage, lambda: tenant_context(tenant_id), ("send_message", tenant_id))
+    smtp = get_connection(fail_silently=False)
+    try:
+        for message_id in message_ids:
+            outcome = _deliver(box, message_id, tenant_id, smtp=smtp)
+            if outcome not in (None, Outcome.SENT):
+                _close(smtp)
+    finally:
+        _close(smtp)
+
+
+def _close(smtp) -> None:
+    try:
+        smtp.close()
+    except Exception:  # a broken session: the next message opens a new one
+        smtp.connection = None
+
+
 def deliver_platform(message_id: int) -> Outcome | None:
     box = _Box(PlatformMessage, transaction.atomic, ("send_platform_message",))
     return _deliver(box, message_id, None)
 
 
-def _deliver(box: _Box, message_id: int, tenant_id: int | None) -> Outcome | None:
+def _deliver(box: _Box, message_id: int, tenant_id: int | None, smtp=None) -> Outcome | None:
     """Claim, send, record. Returns None when this run did not hold the claim."""
     if connection.in_atomic_block:
         raise RuntimeError("deliver() must run outside a transaction: the claim must commit")
@@ -310,7 +336,7 @@ def _deliver(box: _Box, message_id: int, tenant_id: int | None) -> Outcome | Non
         message = box.model.objects.get(pk=message_id)
         attachments = list(message.attachments.all()) if tenant_id is not None else []
     try:
-        result = transmit(build(message, attachments))
+        result = transmit(build(message, attachments, connection=smtp))
     except Exception as error:  # a bug building the mail: record it, don't leave it claimed
         result = Result(Outcome.FAILED, f"{type(error).__name__}: {error}")
     _record(box, message, claimed_at, result)

@@ -15,6 +15,11 @@ def send_message(tenant_id: int, message_id: int):
     return outcome.value if outcome else None
 
 
+@shared_task(base=TenantTask, name="mail.send_messages", ignore_result=True)
+def send_messages(tenant_id: int, message_ids: list[int]):
+    services.deliver_many(int(tenant_id), [int(pk) for pk in message_ids])
+
+
 @shared_task(name="mail.send_platform_message", ignore_result=True)
 def send_platform_message(message_id: int):
     outcome = services.deliver_platform(int(message_id))

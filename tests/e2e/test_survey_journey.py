@@ -42,7 +42,7 @@ def shoot(page, name):
 def mailed_link(smtp_inbox, monkeypatch):
     """A campaign dispatched now; its mails delivered to the real SMTP server."""
     queued = []
-    monkeypatch.setattr(mail, "_queue", lambda name, *args, **kw: queued.append(args))
+    monkeypatch.setattr(mail, "_queue", lambda name, *args, **kw: queued.append((name, args)))
     tenant = TenantFactory(slug="alpha", name="Alpha IT 运维中心")
     manager = MembershipFactory(tenant=tenant, role=Role.MANAGER, user__email="mia@alpha.example")
     manager.user.set_password("Manager-pass-2026")
@@ -51,8 +51,8 @@ def mailed_link(smtp_inbox, monkeypatch):
     with tenant_context(tenant):
         Campaign.objects.filter(pk=campaign.pk).update(next_run_at=timezone.now())
     services.dispatch_due_campaigns()
-    for args in queued:
-        mail.deliver(*args)
+    for name, args in queued:
+        (mail.deliver_many if name == "send_messages" else mail.deliver)(*args)
     chinese = next(m for m in smtp_inbox.messages if m["X-Rcpt-To"].startswith("li."))
     text = chinese.get_body(("plain",)).get_content()
     link = re.search(r"https?://\S+/s/[A-Za-z0-9_-]{43}/", text).group(0)

@@ -110,13 +110,14 @@ def recompute_stale(tenant_id: int, now: dt.datetime | None = None) -> int:
         "family", "metric_name", "period_kind", "period_start", "period_end", "status", "is_open"
     ):
         results[row["family"]].append(row)
+    months, names = defaultdict(set), defaultdict(set)  # per family, in one pass
+    for family, name, end in follow:
+        months[family].add(period_start(end - dt.timedelta(days=1), "month"))
+        names[family].add(name)
     credits = []
     for family in families:
-        months = {
-            period_start(e - dt.timedelta(days=1), "month") for f, _n, e in follow if f == family
-        }
-        credits += credit_rows(all_terms[family], sorted(months), results[family])
-        for name in {n for f, n, _e in follow if f == family}:
+        credits += credit_rows(all_terms[family], sorted(months[family]), results[family])
+        for name in names[family]:
             update_escalations(all_terms[family], name, now, results[family])
     _store_credits(credits)  # one statement for every family
     return done

@@ -114,11 +114,16 @@ def recompute_stale(tenant_id: int, now: dt.datetime | None = None) -> int:
     for family, name, end in follow:
         months[family].add(period_start(end - dt.timedelta(days=1), "month"))
         names[family].add(name)
+    existing = set(
+        ImprovementAction.objects.filter(family__in=families).values_list(
+            "family", "metric_name", "streak_start"
+        )
+    )
     credits = []
     for family in families:
         credits += credit_rows(all_terms[family], sorted(months[family]), results[family])
         for name in names[family]:
-            update_escalations(all_terms[family], name, now, results[family])
+            update_escalations(all_terms[family], name, now, results[family], existing)
     _store_credits(credits)  # one statement for every family
     return done
 
@@ -596,7 +601,11 @@ def credit_rows(terms: FamilyTerms, months, results: list[dict]) -> list[CreditR
 
 
 def update_escalations(
-    terms: FamilyTerms, metric_name: str, now=None, results: list[dict] | None = None
+    terms: FamilyTerms,
+    metric_name: str,
+    now=None,
+    results: list[dict] | None = None,
+    existing: set | None = None,
 ) -> list[ImprovementAction]:
     """N consecutive missed closed periods of one metric create one improvement action per
     run; a run is identified by its first period, so a recompute never creates another.
@@ -635,6 +644,8 @@ def update_escalations(
         metric = next((m for m in version.metrics if m.name == metric_name), None)
         if metric is None:
             continue
+        if existing is not None and (terms.family, metric_name, streak_start) in existing:
+            continue  # created by an earlier run (read once for the batch)
         agreement = version.agreement
         action, was_created = ImprovementAction.objects.get_or_create(
             tenant_id=agreement.tenant_id,

@@ -48,6 +48,7 @@ def seed(tenant) -> None:
     due = delivery.due_period(now.astimezone(CN).date(), network.report_day_of_month)
     _measure(tenant, network, desktop, months, due, now)
     _publish_history(now)
+    _correct_and_republish(tenant, network, previous(due, MONTH), now)
     _acknowledge_one()
 
 
@@ -181,6 +182,39 @@ def _publish_history(now) -> None:
                 continue
             publish(version, MONTH, month, scheduled=True, now=now)
     delivery.dispatch(now)
+
+
+def _correct_and_republish(tenant, agreement: Agreement, month: dt.date, now) -> None:
+    """A ticket reported late changes a published month: revision 2 beside revision 1."""
+    published = Report.objects.filter(
+        family=agreement.family, period_kind=MONTH, period_start=month
+    )
+    if not published.filter(revision=1).exists() or published.filter(revision=2).exists():
+        return
+    opened = dt.datetime(month.year, month.month, 27, 15, 0, tzinfo=CN)
+    late = {
+        "agreement": agreement.reference,
+        "external_id": f"NET-{month:%Y%m}-LATE",
+        "priority": "P2",
+        "kind": "incident",
+        "category": "network",
+        "opened_at": opened.isoformat(),
+        "first_response_at": (opened + dt.timedelta(minutes=25)).isoformat(),
+        "resolved_at": (opened + dt.timedelta(hours=3)).isoformat(),
+        "first_contact_resolved": False,
+    }
+    result = ingest_records("tickets", [late], source="demo")
+    if result.errors:
+        raise RuntimeError(f"demo late ticket: {result.errors[:3]}")
+    mark_periods(tenant.pk, {agreement.family}, periods=[month])
+    recompute_stale(tenant.pk, now=now)
+    publish(
+        agreement,
+        MONTH,
+        month,
+        reason="工单系统补报一张工单 A ticket reported late by the ITSM export",
+        now=now,
+    )
 
 
 def _acknowledge_one() -> None:

@@ -1,5 +1,6 @@
 """The demo tenant's reports: a year of published months, each colour in the month now
-due, the due month mailed to its recipients (one acknowledged); a second run adds nothing."""
+due, a corrected month republished, the due month mailed to its recipients (one
+acknowledged); a second run adds nothing."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from django.core.management import call_command
 
 from reports.demo import DESKTOP, NETWORK
 from reports.models import Report, ReportDelivery
+from reports.services.publishing import diff
 from slaweb.mail.models import OutboxMessage
 from slaweb.tenancy.context import tenant_context
 from slaweb.tenancy.models import Tenant
@@ -44,8 +46,15 @@ def test_seed_demo_publishes_a_year_of_reports_in_every_colour_and_is_idempotent
         assert october[NETWORK] == "amber"
         assert october[DESKTOP] == "red"
         assert "green" in october.values()
-        network = Report.objects.filter(agreement__reference=NETWORK)
+        network = Report.objects.filter(agreement__reference=NETWORK, revision=1)
         assert network.count() == 12  # November 2025 to October 2026
+        # September was corrected by a late ticket: revision 2 beside revision 1.
+        second = Report.objects.get(agreement__reference=NETWORK, revision=2)
+        first = Report.objects.get(
+            family=second.family, period_start=second.period_start, revision=1
+        )
+        assert second.period_start == dt.date(2026, 9, 1) and second.reason
+        assert any(change["path"].endswith(".count_all") for change in diff(first, second))
         assert not Report.objects.filter(period_start__gte=dt.date(2026, 11, 1)).exists()
         desktop = Report.objects.get(agreement__reference=DESKTOP, period_start=OCTOBER)
         assert desktop.snapshot["metrics"][1]["breach_streak"] == 3

@@ -8,7 +8,8 @@ Celery worker (a child process on its own queue, prefork, --concurrency processe
 benchmarks/survey_send_settings.py, then times:
 
 - invite: the round with one invitation, link and outbox row per contact (one
-  transaction, as the dispatcher runs it), and queueing the 10,000 send tasks on commit;
+  transaction, as the dispatcher runs it); commit: queueing the sends on commit (one
+  task per 50 messages, mail.send_messages);
 - deliver: from the commit until the sink has every message and every outbox row is
   recorded as sent;
 - floor: the same number of mails of the same size sent straight with Django's SMTP

@@ -326,15 +326,15 @@ def _deliver(box: _Box, message_id: int, tenant_id: int | None, smtp=None) -> Ou
     if connection.in_atomic_block:
         raise RuntimeError("deliver() must run outside a transaction: the claim must commit")
     claimed_at = timezone.now()
-    with box.transaction():
+    with box.transaction():  # the claim commits before the SMTP call; read in the same one
         claimed = box.model.objects.filter(pk=message_id, status=Status.QUEUED).update(
             status=Status.SENDING, claimed_at=claimed_at, attempts=F("attempts") + 1
         )
+        if claimed:
+            message = box.model.objects.get(pk=message_id)
+            attachments = list(message.attachments.all()) if tenant_id is not None else []
     if not claimed:
         return None
-    with box.transaction():
-        message = box.model.objects.get(pk=message_id)
-        attachments = list(message.attachments.all()) if tenant_id is not None else []
     try:
         result = transmit(build(message, attachments, connection=smtp))
     except Exception as error:  # a bug building the mail: record it, don't leave it claimed

@@ -233,22 +233,22 @@ def _time_counts(rows, now) -> dict:
     """{result id: (all, within target, within minimum, running overdue)} in one grouped query
     over the clocks of the batch's families and periods (an index range per family): clocks
     counting in the period (stopped, or running past the minimum due time), matched across
-    versions by the metric's name."""
+    versions by the metric's name. Grouped by metric id and named here: a join to the metric
+    table is planned as a nested loop while the clock statistics lag behind a bulk load."""
     if not rows:
         return {}
     with connection.cursor() as cur:
         cur.execute(
             """
-            SELECT c.family, m.name, c.period_start, count(*),
+            SELECT c.family, c.metric_id, c.period_start, count(*),
                    count(*) FILTER (WHERE c.state = 'within_target'),
                    count(*) FILTER (WHERE c.state IN ('within_target', 'within_minimum')),
                    count(*) FILTER (WHERE c.stopped_at IS NULL)
             FROM metrics_ticketclock c
-            JOIN agreements_metricdefinition m ON m.id = c.metric_id
             WHERE c.tenant_id = %s AND c.family = ANY(%s::uuid[])
               AND c.period_start = ANY(%s::date[])
               AND (c.stopped_at IS NOT NULL OR c.due_minimum_at <= %s)
-            GROUP BY c.family, m.name, c.period_start
+            GROUP BY c.family, c.metric_id, c.period_start
             """,
             [
                 rows[0][0].tenant_id,
@@ -257,7 +257,17 @@ def _time_counts(rows, now) -> dict:
                 now,
             ],
         )
-        found = {(f, name, start): counts for f, name, start, *counts in cur.fetchall()}
+        grouped = cur.fetchall()
+    names = {m.pk: m.name for _r, t in rows if t for v in t.versions for m in v.metrics}
+    unknown = {metric for _f, metric, *_rest in grouped if metric not in names}
+    if unknown:  # metrics of versions no longer in force
+        from agreements.models import MetricDefinition
+
+        names.update(MetricDefinition.objects.filter(pk__in=unknown).values_list("pk", "name"))
+    found: dict = {}
+    for family, metric, start, *counts in grouped:
+        key = (family, names[metric], start)
+        found[key] = tuple(a + b for a, b in zip(found.get(key, (0, 0, 0, 0)), counts, strict=True))
     return {
         r.pk: found[(r.family, r.metric_name, r.period_start)]
         for r, _t in rows

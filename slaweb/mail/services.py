@@ -366,6 +366,12 @@ def _record(box: _Box, message, claimed_at, result: Result) -> None:
     if message.erase_body_after_send and not retry:
         fields.update(body_text="", body_html="")
     with box.transaction():
+        if result.outcome is Outcome.SENT:
+            # Only the claim must survive a database crash (it keeps the mail from being
+            # sent twice); a lost "sent" leaves the claim, reported as unknown outcome.
+            # Not waiting for the disk here halved the disk flushes per mail.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
         # Our claim is identified by its time: a later claim's outcome is not ours to write.
         box.model.objects.filter(pk=message.pk, claimed_at=claimed_at).update(**fields)
         if result.outcome is Outcome.BOUNCED and box.model is OutboxMessage:

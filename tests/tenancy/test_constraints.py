@@ -166,7 +166,13 @@ def test_no_row_can_point_at_another_tenants_row(tenant_a, tenant_b):
             f'UPDATE "{link.table}" SET "{column}" = %s '
             f'WHERE id = (SELECT min(id) FROM "{link.table}" WHERE tenant_id = %s)'
         )
-        assert _refusal(sql, [foreign, tenant_a.pk]) == "tenant_fk", f"{link.table}.{column}"
+        expected = FROZEN_ROWS.get(link.table, "tenant_fk")
+        assert expected in _refusal(sql, [foreign, tenant_a.pk]), f"{link.table}.{column}"
+
+
+# Tables whose every row a trigger freezes: an UPDATE stops there before the key is
+# checked (their composite keys are proven from the catalog above).
+FROZEN_ROWS = {"reports_report": "is published and cannot change"}
 
 
 def test_every_tenant_column_is_not_null_and_points_at_the_tenant():

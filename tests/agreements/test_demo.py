@@ -51,7 +51,23 @@ def test_the_seed_demo_command_loads_agreements(db):
 
     from slaweb.tenancy.models import Tenant
 
+    def active():
+        with tenant_context(Tenant.objects.get(slug="demo")):
+            return sorted(
+                Agreement.objects.filter(status="active").values_list("reference", "version")
+            )
+
     call_command("seed_demo", stdout=open("/dev/null", "w"))
+    first = active()
     call_command("seed_demo", stdout=open("/dev/null", "w"))
-    with tenant_context(Tenant.objects.get(slug="demo")):
-        assert Agreement.objects.filter(status="active").count() == 2
+    # The agreements demo and the reports demo (two measured agreements) each load once.
+    assert (
+        first
+        == active()
+        == [
+            ("SLA-2025-007", 1),
+            ("SLA-2025-008", 1),
+            ("SLA-2026-001", 2),
+            ("SLA-2026-002", 1),
+        ]
+    )

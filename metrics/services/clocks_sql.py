@@ -26,6 +26,7 @@ from metrics.business_time import due
 from metrics.business_time_sql import MAX_SPAN, WorkingTime, working_time
 
 from ..models import ClockWarning, TicketClock
+from .clocks import CLOCK_COLUMNS
 from .terms import FamilyTerms
 
 _US = dt.timedelta(microseconds=1)
@@ -168,29 +169,10 @@ def _statement(wt: WorkingTime) -> str:
     """Compute and upsert the clocks of one calendar; returns the touched periods."""
     us = WorkingTime.us
     w = wt.w
-    cols = ", ".join(
-        (
-            "ticket_id",
-            "metric_id",
-            "agreement_id",
-            "family",
-            "kind",
-            "calendar_id",
-            "calendar_hash",
-            "started_at",
-            "due_target_at",
-            "due_minimum_at",
-            "stopped_at",
-            "elapsed",
-            "paused",
-            "state",
-            "counts_at",
-            "period_start",
-        )
-    )
+    cols = ", ".join(CLOCK_COLUMNS)
     changed = " OR ".join(
         f"c.{name} IS DISTINCT FROM EXCLUDED.{name}"
-        for name in cols.split(", ")
+        for name in CLOCK_COLUMNS
         if name not in ("ticket_id", "metric_id")
     )
     return f"""
@@ -283,7 +265,7 @@ def _statement(wt: WorkingTime) -> str:
         INSERT INTO {TicketClock._meta.db_table} AS c (tenant_id, {cols}, computed_at)
         SELECT %(tenant)s, {cols}, now() FROM rows
         ON CONFLICT (tenant_id, ticket_id, metric_id) DO UPDATE
-        SET {", ".join(f"{n} = EXCLUDED.{n}" for n in cols.split(", ")[2:])}, computed_at = now()
+        SET {", ".join(f"{n} = EXCLUDED.{n}" for n in CLOCK_COLUMNS[2:])}, computed_at = now()
         WHERE {changed}
     )
     SELECT DISTINCT family, metric_id, period_start FROM rows

@@ -36,6 +36,7 @@ from .parsing import (
     default_external_id,
     text,
 )
+from .pgarrays import array_literal
 from .stale import mark_stale
 
 MODELS = {"tickets": Ticket, "deliveries": Delivery, "outages": Outage, "samples": Sample}
@@ -45,6 +46,10 @@ INSTANTS = {
     "deliveries": ("due_at", "delivered_at"),
     "outages": ("started_at", "ended_at"),
     "samples": ("measured_at", "period_start"),
+}
+INSTANTS_COLUMNS = {
+    MODELS[kind]._meta.db_table: [MODELS[kind]._meta.get_field(name).column for name in names]
+    for kind, names in INSTANTS.items()
 }
 
 
@@ -156,51 +161,36 @@ def _write(
     kind: str, tenant_id: int, rows: list[dict], source: str, result: IngestResult, terms: dict
 ) -> None:
     model = MODELS[kind]
-    table = model._meta.db_table
     instants = INSTANTS[kind]
-    with connection.cursor() as cur:
-        cur.execute(
-            f"""
-            SELECT t.family, t.external_id, t.id, t.content_hash{"".join(", t." + c for c in instants)}
-            FROM {table} t JOIN unnest(%s::uuid[], %s::text[]) AS k(family, external_id)
-              ON t.family = k.family AND t.external_id = k.external_id
-            WHERE t.tenant_id = %s
-            """,
-            [[r["family"] for r in rows], [r["external_id"] for r in rows], tenant_id],
-        )
-        existing = {(row[0], row[1]): row for row in cur.fetchall()}
-    changed, touched = [], defaultdict(set)
-    was_resolved = {}
-    for row in rows:
-        old = existing.get((row["family"], row["external_id"]))
-        if old is not None and old[3] == row["content_hash"]:
-            result.unchanged += 1
-            continue
-        if old is None:
+    written = _upsert(model, tenant_id, rows, source)
+    by_key = {(r["family"], r["external_id"]): r for r in rows}
+    touched = defaultdict(set)
+    ids, was_resolved = {}, {}
+    for family, external_id, pk, created, *old in written:
+        key = (family, external_id)
+        ids[key] = pk
+        if created:
             result.created += 1
         else:
             result.updated += 1
-            for value in old[4:]:
+            for value in old:
                 if value is not None:
-                    touched[row["family"]].add(value)
-            if kind == "tickets":
-                was_resolved[(row["family"], row["external_id"])] = old[5] is not None
+                    touched[family].add(value)
+            was_resolved[key] = old[1] is not None
+        row = by_key[key]
         for name in instants:
-            if row.get(name) is not None:
-                touched[row["family"]].add(row[name])
-        changed.append(row)
-    if not changed:
+            if row[name] is not None:
+                touched[family].add(row[name])
+    result.unchanged += len(rows) - len(written)
+    if not written:
         return
-    ids = _upsert(model, table, tenant_id, changed, source)
     clock_marks = []
     if kind == "tickets":
-        ticket_ids = list(ids.values())
-        clock_marks = compute_clocks(tenant_id, ticket_ids, terms=terms)
+        clock_marks = compute_clocks(tenant_id, list(ids.values()), terms=terms)
         resolved = [
-            ids[(r["family"], r["external_id"])]
-            for r in changed
-            if r["resolved_at"] is not None
-            and not was_resolved.get((r["family"], r["external_id"]))
+            pk
+            for key, pk in ids.items()
+            if by_key[key]["resolved_at"] is not None and not was_resolved.get(key)
         ]
         if resolved:
             transaction.on_commit(
@@ -214,8 +204,12 @@ def _write(
         recompute_compliance.delay_on_commit(tenant_id)
 
 
-def _upsert(model, table: str, tenant_id: int, rows: list[dict], source: str) -> dict:
-    """INSERT ... ON CONFLICT DO UPDATE of the changed rows; {(family, external_id): id}."""
+def _upsert(model, tenant_id: int, rows: list[dict], source: str) -> list[tuple]:
+    """One statement: INSERT ... ON CONFLICT DO UPDATE of the rows whose content changed,
+    returning (family, external_id, id, created, *old instants) of each row written. The old
+    rows are read in the same statement (same snapshot, before the write): a row not returned
+    was unchanged."""
+    table = model._meta.db_table
     fields = _columns(model)
     names = [f.column for f in fields]
     casts, selects, params = [], [], []
@@ -223,25 +217,37 @@ def _upsert(model, table: str, tenant_id: int, rows: list[dict], source: str) ->
         if isinstance(f, models.JSONField):
             casts.append("%s::text[]")
             selects.append(f"u.{f.column}::jsonb")
-            params.append([json.dumps(r[f.name]) for r in rows])
+            column = [json.dumps(r[f.name]) for r in rows]
         else:
             casts.append(f"%s::{f.db_type(connection)}[]")
             selects.append(f"u.{f.column}")
-            params.append([r[f.name] for r in rows])
+            column = [r[f.name] for r in rows]
+        params.append(array_literal(column))
     updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in names if c not in ("family", "external_id"))
+    old = ", ".join(f"o.{c}" for c in INSTANTS_COLUMNS[table])
     with connection.cursor() as cur:
         cur.execute(
             f"""
-            INSERT INTO {table} (tenant_id, source, created_at, updated_at, {", ".join(names)})
-            SELECT %s, %s, now(), now(), {", ".join(selects)}
-            FROM unnest({", ".join(casts)}) AS u({", ".join(names)})
-            ON CONFLICT (tenant_id, family, external_id)
-            DO UPDATE SET {updates}, source = EXCLUDED.source, updated_at = now()
-            RETURNING family, external_id, id
+            WITH u AS MATERIALIZED (
+                SELECT * FROM unnest({", ".join(casts)}) AS u({", ".join(names)})
+            ), o AS MATERIALIZED (
+                SELECT t.family, t.external_id, {", ".join(f"t.{c}" for c in INSTANTS_COLUMNS[table])}
+                FROM {table} t JOIN u ON t.family = u.family AND t.external_id = u.external_id
+                WHERE t.tenant_id = %s
+            ), w AS (
+                INSERT INTO {table} AS t (tenant_id, source, created_at, updated_at, {", ".join(names)})
+                SELECT %s, %s, now(), now(), {", ".join(selects)} FROM u
+                ON CONFLICT (tenant_id, family, external_id)
+                DO UPDATE SET {updates}, source = EXCLUDED.source, updated_at = now()
+                WHERE t.content_hash IS DISTINCT FROM EXCLUDED.content_hash
+                RETURNING t.family, t.external_id, t.id
+            )
+            SELECT w.family, w.external_id, w.id, o.family IS NULL, {old}
+            FROM w LEFT JOIN o ON o.family = w.family AND o.external_id = w.external_id
             """,
-            [tenant_id, source, *params],
+            [*params, tenant_id, tenant_id, source],
         )
-        return {(family, external_id): pk for family, external_id, pk in cur.fetchall()}
+        return cur.fetchall()
 
 
 def upsert_samples(metric, items: list[dict], *, source: str = "survey") -> IngestResult:

@@ -12,6 +12,7 @@ from django.db import connection, transaction
 
 from ..models import ComplianceResult
 from ..periods import period_end, period_start
+from .pgarrays import array_literal
 from .terms import FamilyTerms, load_terms
 
 
@@ -79,6 +80,6 @@ def upsert_stale(tenant_id: int, keys, terms: dict[object, FamilyTerms]) -> int:
             DO UPDATE SET stale = true, claimed_at = NULL, metric_id = EXCLUDED.metric_id,
                 agreement_id = EXCLUDED.agreement_id
             """,
-            [tenant_id, *[rows[i] for i in range(7)]],
+            [tenant_id, *[array_literal(rows[i]) for i in range(7)]],
         )
         return cur.rowcount

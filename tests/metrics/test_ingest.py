@@ -217,3 +217,58 @@ def test_upsert_samples_feeds_a_satisfaction_metric(tenant_a, scope_a):
     result = ComplianceResult.objects.get(metric_name="Satisfaction", period_kind="quarter")
     assert (result.period_start, result.count_all) == (dt.date(2026, 1, 1), 30)
     assert (result.value, result.status) == (Decimal("4.2000"), Status.WARNING)
+
+
+def test_one_request_creates_updates_and_skips_and_marks_the_old_period_stale(agreement, scope_a):
+    ingest_records("tickets", [ticket(1), ticket(2)])
+    created_at = Ticket.objects.get(external_id="T-1").created_at
+    ComplianceResult.objects.update(stale=False)
+    moved = ticket(
+        1,
+        opened_at="2026-04-01T09:00:00+08:00",
+        first_response_at="2026-04-01T09:30:00+08:00",
+        resolved_at="2026-04-01T10:00:00+08:00",
+    )
+    new = {**moved, "external_id": "T-3"}
+    result = ingest_records("tickets", [moved, ticket(2), new], source="csv")
+    assert (result.created, result.updated, result.unchanged) == (1, 1, 1)
+    one = Ticket.objects.get(external_id="T-1")
+    assert one.opened_at == dt.datetime(2026, 4, 1, 1, tzinfo=dt.UTC)
+    assert one.created_at == created_at and one.source == "csv"
+    assert Ticket.objects.get(external_id="T-2").source == "api"  # unchanged: not rewritten
+    # The period the ticket left and the one it joined; Availability has no clocks, so only
+    # the old row's instants read in the upsert can mark March.
+    for name in ("Resolution", "Availability"):
+        stale = ComplianceResult.objects.filter(stale=True, metric_name=name)
+        assert set(stale.values_list("period_start", flat=True)) == {
+            dt.date(2026, 3, 1),
+            dt.date(2026, 4, 1),
+        }
+    assert TicketClock.objects.get(ticket=one, metric__name="Resolution").period_start == dt.date(
+        2026, 4, 1
+    )
+
+
+def test_text_with_quotes_backslashes_commas_and_chinese_is_stored_as_sent(agreement, scope_a):
+    odd = 'a "b" \\ c, {d} NULL 中文\nnext'
+    ingest_records(
+        "tickets", [ticket(1, category=odd, recurrence_of="NULL"), ticket(2, category="")]
+    )
+    ingest_records(
+        "deliveries",
+        [
+            {
+                "agreement": "SLA-M1",
+                "external_id": 'D"1\\',
+                "name": odd,
+                "due_at": "2026-03-05T18:00:00+08:00",
+            }
+        ],
+    )
+    one = Ticket.objects.get(external_id="T-1")
+    assert (one.category, one.recurrence_of) == (odd, "NULL")
+    assert Ticket.objects.get(external_id="T-2").category == ""
+    delivery = Delivery.objects.get()
+    assert (delivery.external_id, delivery.name, delivery.error_free) == ('D"1\\', odd, None)
+    again = ingest_records("tickets", [ticket(1, category=odd, recurrence_of="NULL")])
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 1)

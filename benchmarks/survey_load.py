@@ -7,6 +7,7 @@ and a tenant "bench-surveys" of its own; each run adds a round.
 Creates one round with --clients invitations, each with its own link, then starts
 gunicorn on loopback (benchmarks/survey_settings.py: DEBUG off, rate limit lifted) and:
 
+- warm-up: 20 clients on each path (the survey's in a round of its own, not counted);
 - floor: --clients concurrent clients each GET a trivial Django view twice;
 - survey: --clients concurrent clients each open their own link (GET) and submit the
   answers (POST with the CSRF token), like a browser.
@@ -40,6 +41,7 @@ django.setup()
 
 import requests  # noqa: E402
 from django.db import connection  # noqa: E402
+from django.db.models import Min  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from agreements.models import Contact, Customer  # noqa: E402
@@ -95,12 +97,14 @@ def prepare(clients: int) -> tuple[list[str], int, int]:
                 )
             )
         now = timezone.now()
-        day = Round.objects.filter(campaign=campaign).count()
+        # A period no earlier run used (a count of rounds collides once the date moves on).
+        earliest = Round.objects.filter(campaign=campaign).aggregate(day=Min("period_start"))
+        day = min(earliest["day"] or now.date(), now.date()) - timezone.timedelta(days=1)
         round_ = Round.objects.create(
             campaign=campaign,
             questionnaire=campaign.questionnaire,
-            period_start=now.date() - timezone.timedelta(days=day),
-            period_end=now.date() - timezone.timedelta(days=day),
+            period_start=day,
+            period_end=day,
             opens_at=now,
             closes_at=now + timezone.timedelta(days=3),
         )
@@ -208,6 +212,8 @@ def main() -> None:
     args = parser.parse_args()
 
     ensure_schema()
+    warm = min(20, args.clients)
+    warm_tokens, _, _, _ = prepare(warm)  # a round of its own, not counted
     tokens, tenant_id, round_id, questions = prepare(args.clients)
     base = f"http://127.0.0.1:{args.port}"
     answers = {f"q{pk}": ("更快一些" if kind == "open" else "4") for pk, kind in questions}
@@ -224,7 +230,7 @@ def main() -> None:
                     lambda r: r.status_code == 200,
                 )
 
-        def survey_job(i, timings, barrier):
+        def survey_job(i, timings, barrier, tokens=tokens):
             session = requests.Session()
             url = f"{base}/s/{tokens[i]}/"
             barrier.wait()
@@ -253,7 +259,10 @@ def main() -> None:
             f"{args.clients} concurrent clients; gunicorn {args.workers} workers x "
             f"{args.threads} threads on loopback; load average {os.getloadavg()[0]:.2f}"
         )
-        run(min(20, args.clients), floor_job)  # warm the workers
+        # Warm the workers on both paths alike (database connections, templates,
+        # translation catalogues), so both runs measure a running server.
+        run(warm, floor_job)
+        run(warm, lambda i, timings, barrier: survey_job(i, timings, barrier, warm_tokens))
         floor_t, floor_s = run(args.clients, floor_job)
         survey_t, survey_s = run(args.clients, survey_job)
         floor_rate = report("floor", floor_t, floor_s)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import transaction
 from django.shortcuts import redirect, render
+from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt
@@ -105,9 +106,26 @@ def _answer_page(request, token, invitation, language):
             "intro": compiled.questionnaire.intro(language),
             "anonymous": campaign.anonymous,
             "contact_name": invitation.contact.name,
-            "sections": _sections(form, language),
+            "questions_html": _questions_html(form, compiled, language),
         },
         status=400 if form.errors else 200,
+    )
+
+
+def _questions_html(form, compiled, language):
+    """The questions' markup. A first opening (no values, no errors) renders the same for
+    every link of a version and language, so it is rendered once per process."""
+    if form.is_bound:
+        return _render_questions(form, language)
+    html = compiled.blank_html.get(language)
+    if html is None:
+        html = compiled.blank_html[language] = _render_questions(form, language)
+    return html
+
+
+def _render_questions(form, language):
+    return get_template("surveys/public/_questions.html").render(
+        {"sections": _sections(form, language)}
     )
 
 

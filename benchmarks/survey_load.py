@@ -1,10 +1,11 @@
 """Benchmark: the public answer page under load, against a trivial view as the floor.
 
     .venv/bin/python benchmarks/survey_load.py [--clients 200] [--workers 3] [--threads 8]
+        [--repeat 3]
 
 Uses the database of DATABASE_URL (the development one by default; it must be migrated)
 and a tenant "bench-surveys" of its own; each run adds a round.
-Creates one round with --clients invitations, each with its own link, then starts
+Creates --repeat rounds with --clients invitations, each with its own link, then starts
 gunicorn on loopback (benchmarks/survey_settings.py: DEBUG off, rate limit lifted) and:
 
 - warm-up: 20 clients on each path (the survey's in a round of its own, not counted);
@@ -12,8 +13,10 @@ gunicorn on loopback (benchmarks/survey_settings.py: DEBUG off, rate limit lifte
 - survey: --clients concurrent clients each open their own link (GET) and submit the
   answers (POST with the CSRF token), like a browser.
 
-Prints requests/s, p50/p95/p99 latency and errors for both, the throughput ratio, and
-the responses stored against the submits that got a redirect (they must be equal).
+Floor and survey alternate --repeat times (one run is a few seconds: too short to
+average the noise of a shared machine). Prints each pair's throughput and ratio, then
+over all runs requests/s, p50/p95/p99 latency and errors for both, the throughput ratio,
+and the responses stored against the submits that got a redirect (they must be equal).
 Goals (issue #11): p95 under 200 ms, no error, nothing lost, at least 1/3 of the floor.
 Asserts nothing about time.
 """
@@ -60,7 +63,7 @@ def ensure_schema() -> None:
         )
 
 
-def prepare(clients: int) -> tuple[list[str], int, int]:
+def prepare(clients: int) -> tuple[list[str], int, int, list]:
     """A fresh round with `clients` invitations; returns the tokens, tenant and round ids."""
     from surveys import services
     from surveys.choices import InvitationStatus
@@ -209,12 +212,14 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--port", type=int, default=18631)
+    parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
 
     ensure_schema()
     warm = min(20, args.clients)
     warm_tokens, _, _, _ = prepare(warm)  # a round of its own, not counted
-    tokens, tenant_id, round_id, questions = prepare(args.clients)
+    rounds = [prepare(args.clients) for _ in range(args.repeat)]
+    tenant_id, questions = rounds[0][1], rounds[0][3]
     base = f"http://127.0.0.1:{args.port}"
     answers = {f"q{pk}": ("更快一些" if kind == "open" else "4") for pk, kind in questions}
     server = start_gunicorn(args.port, args.workers, args.threads)
@@ -230,7 +235,7 @@ def main() -> None:
                     lambda r: r.status_code == 200,
                 )
 
-        def survey_job(i, timings, barrier, tokens=tokens):
+        def survey_job(i, timings, barrier, tokens):
             session = requests.Session()
             url = f"{base}/s/{tokens[i]}/"
             barrier.wait()
@@ -263,19 +268,36 @@ def main() -> None:
         # translation catalogues), so both runs measure a running server.
         run(warm, floor_job)
         run(warm, lambda i, timings, barrier: survey_job(i, timings, barrier, warm_tokens))
-        floor_t, floor_s = run(args.clients, floor_job)
-        survey_t, survey_s = run(args.clients, survey_job)
-        floor_rate = report("floor", floor_t, floor_s)
-        survey_rate = report("survey", survey_t, survey_s)
+        floor_all, survey_all = Timings(), Timings()
+        floor_s = survey_s = 0.0
+        for n, (tokens, _, _, _) in enumerate(rounds, 1):
+            floor_t, f_s = run(args.clients, floor_job)
+            survey_t, s_s = run(
+                args.clients,
+                lambda i, timings, barrier, tokens=tokens: survey_job(i, timings, barrier, tokens),
+            )
+            print(
+                f"run {n}    floor {len(floor_t.latencies) / f_s:6.1f} req/s  survey "
+                f"{len(survey_t.latencies) / s_s:6.1f} req/s  ratio "
+                f"{len(survey_t.latencies) / s_s / (len(floor_t.latencies) / f_s):.2f}"
+            )
+            for total, part in ((floor_all, floor_t), (survey_all, survey_t)):
+                total.latencies += part.latencies
+                total.errors += part.errors
+                total.submitted += part.submitted
+            floor_s, survey_s = floor_s + f_s, survey_s + s_s
+        floor_rate = report("floor", floor_all, floor_s)
+        survey_rate = report("survey", survey_all, survey_s)
         from surveys.models import Response
 
         with tenant_context(tenant_id):
-            stored = Response.objects.filter(round_id=round_id).count()
+            stored = Response.objects.filter(round_id__in=[r[2] for r in rounds]).count()
         print(f"ratio    survey/floor throughput {survey_rate / floor_rate:.2f} (goal >= 0.33)")
         print(
-            f"stored   {stored} responses for {survey_t.submitted} accepted submits "
-            f"({'equal' if stored == survey_t.submitted else 'NOT EQUAL'}); "
-            f"errors: {sorted(set(survey_t.errors))[:5] or 'none'}"
+            f"stored   {stored} responses for {survey_all.submitted} accepted submits "
+            f"({'equal' if stored == survey_all.submitted else 'NOT EQUAL'}); "
+            f"errors: {sorted(set(survey_all.errors))[:5] or 'none'}; "
+            f"load average now {os.getloadavg()[0]:.2f}"
         )
     finally:
         server.terminate()

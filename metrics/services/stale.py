@@ -70,7 +70,7 @@ def upsert_stale(tenant_id: int, keys, terms: dict[object, FamilyTerms]) -> int:
     with transaction.atomic(), connection.cursor() as cur:
         cur.execute(
             f"""
-            INSERT INTO {table} (tenant_id, family, metric_name, metric_id, agreement_id,
+            INSERT INTO {table} AS r (tenant_id, family, metric_name, metric_id, agreement_id,
                 period_kind, period_start, period_end, count_all, count_within_target,
                 count_within_minimum, status, exclusions, details, is_open, stale)
             SELECT %s, u.*, 0, 0, 0, 'no_data', '[]'::jsonb, '{{}}'::jsonb, false, true
@@ -79,7 +79,11 @@ def upsert_stale(tenant_id: int, keys, terms: dict[object, FamilyTerms]) -> int:
             ON CONFLICT (tenant_id, family, metric_name, period_kind, period_start)
             DO UPDATE SET stale = true, claimed_at = NULL, metric_id = EXCLUDED.metric_id,
                 agreement_id = EXCLUDED.agreement_id
+            -- a row already waiting, unclaimed, is not rewritten (it is still locked: a
+            -- worker cannot claim it before this transaction ends)
+            WHERE NOT (r.stale AND r.claimed_at IS NULL AND r.metric_id = EXCLUDED.metric_id
+                       AND r.agreement_id = EXCLUDED.agreement_id)
             """,
             [tenant_id, *[array_literal(rows[i]) for i in range(7)]],
         )
-        return cur.rowcount
+    return len(rows[0])  # every row is stale now, written or not

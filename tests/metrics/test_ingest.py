@@ -272,3 +272,28 @@ def test_text_with_quotes_backslashes_commas_and_chinese_is_stored_as_sent(agree
     assert (delivery.external_id, delivery.name, delivery.error_free) == ('D"1\\', odd, None)
     again = ingest_records("tickets", [ticket(1, category=odd, recurrence_of="NULL")])
     assert (again.created, again.updated, again.unchanged) == (0, 0, 1)
+
+
+def test_a_waiting_result_is_not_rewritten_and_a_claimed_one_is_reset(agreement, scope_a):
+    from django.db import connection
+    from django.utils import timezone
+
+    ingest_records("tickets", [ticket(1)])
+    march = ComplianceResult.objects.filter(period_start=dt.date(2026, 3, 1))
+    claimed = march.get(metric_name="Response")
+    march.filter(pk=claimed.pk).update(claimed_at=timezone.now())
+
+    def versions():
+        with connection.cursor() as cur:
+            cur.execute(
+                "SELECT metric_name, xmin::text FROM metrics_complianceresult "
+                "WHERE period_start = '2026-03-01'"
+            )
+            return dict(cur.fetchall())
+
+    before = versions()
+    ingest_records("tickets", [ticket(2)])
+    after = versions()
+    assert after["Response"] != before["Response"]  # the claim was reset
+    assert after["Resolution"] == before["Resolution"]  # already waiting: not rewritten
+    assert set(march.values_list("stale", "claimed_at")) == {(True, None)}

@@ -39,7 +39,7 @@ django.setup()
 import datetime as dt  # noqa: E402
 from decimal import Decimal  # noqa: E402
 
-from django.db import connection, transaction  # noqa: E402
+from django.db import connection, connections, transaction  # noqa: E402
 
 from agreements import services as agreement_services  # noqa: E402
 from agreements.choices import MetricKind, Side  # noqa: E402
@@ -113,7 +113,26 @@ def setup(slug: str, agreements: int) -> tuple[Tenant, list[str], BusinessCalend
             agreement_services.approve(a, side=Side.PROVIDER, name="P")
             agreement_services.approve(a, side=Side.CUSTOMER, name="C")
             agreement_services.activate(a)
+    analyze_setup()
     return tenant, refs, calendar
+
+
+def analyze_setup() -> None:
+    """Statistics for the tables setup just filled, as autovacuum gives them within a minute.
+    Without them the first batches' foreign-key checks (run at commit, cached per session)
+    are planned against tables PostgreSQL believes empty and scan the tenant's agreements and
+    metric definitions once per clock row: 17 s instead of 1.9 s of checks for 20,000 tickets
+    over 200 agreements in a fresh database, a cost of the set-up, not of ingestion."""
+    with connections["owner"].cursor() as cur:
+        for table in (
+            "tenancy_tenant",
+            "agreements_agreement",
+            "agreements_metricdefinition",
+            "agreements_metrictier",
+            "agreements_prioritytier",
+            "agreements_businesscalendar",
+        ):
+            cur.execute(f"ANALYZE {table}")
 
 
 def records(n: int, refs: list[str], seed: int = 42) -> list[dict]:

@@ -79,59 +79,69 @@ def submit_response(
     The claim is a conditional UPDATE of the invitation: of two concurrent submits one
     updates the row, the other waits for its lock and then finds it answered.
     """
-    round_ = invitation.round
-    campaign = round_.campaign
-    with transaction.atomic():
+    # No savepoint (two statements less): the caller's transaction holds the claim and
+    # the writes; a failed claim writes nothing and leaves the block normally.
+    with transaction.atomic(savepoint=False):
         claimed = Invitation.objects.filter(pk=invitation.pk, status__in=ANSWERABLE).update(
             status=InvitationStatus.ANSWERED
         )
-        if not claimed:
-            raise AlreadyAnswered
-        linked = not campaign.anonymous or may_contact
-        response = Response(
-            tenant_id=invitation.tenant_id,
-            round=round_,
-            questionnaire_id=round_.questionnaire_id,
-            invitation=invitation if linked else None,
-            contact=invitation.contact if linked else None,
-            channel=channel,
-            language=language or invitation.language,
-            may_contact=may_contact,
-            submitted_at=timezone.now() if linked else None,
-            entered_by=entered_by,
-        )
-        Response.objects.bulk_create([response])
-        compiled = answering_questionnaire(invitation.tenant_id, round_.questionnaire_id)
-        questions = {q.pk: q for q in compiled.questions}
-        answers = []
-        for question_id, value in values.items():
-            question = questions[int(question_id)]
-            if value in (None, ""):
-                continue
-            if question.kind == QuestionKind.OPEN:
-                answers.append(
-                    Answer(
-                        tenant_id=response.tenant_id,
-                        response=response,
-                        question=question,
-                        text=str(value).strip(),
-                    )
+        if claimed:
+            response = _store(
+                invitation, values, may_contact, channel, language, entered_by, notify
+            )
+    if not claimed:
+        raise AlreadyAnswered
+    return response
+
+
+def _store(invitation, values, may_contact, channel, language, entered_by, notify) -> Response:
+    round_ = invitation.round
+    campaign = round_.campaign
+    linked = not campaign.anonymous or may_contact
+    response = Response(
+        tenant_id=invitation.tenant_id,
+        round=round_,
+        questionnaire_id=round_.questionnaire_id,
+        invitation=invitation if linked else None,
+        contact=invitation.contact if linked else None,
+        channel=channel,
+        language=language or invitation.language,
+        may_contact=may_contact,
+        submitted_at=timezone.now() if linked else None,
+        entered_by=entered_by,
+    )
+    Response.objects.bulk_create([response])
+    compiled = answering_questionnaire(invitation.tenant_id, round_.questionnaire_id)
+    questions = {q.pk: q for q in compiled.questions}
+    answers = []
+    for question_id, value in values.items():
+        question = questions[int(question_id)]
+        if value in (None, ""):
+            continue
+        if question.kind == QuestionKind.OPEN:
+            answers.append(
+                Answer(
+                    tenant_id=response.tenant_id,
+                    response=response,
+                    question=question,
+                    text=str(value).strip(),
                 )
-            else:
-                answers.append(
-                    Answer(
-                        tenant_id=response.tenant_id,
-                        response=response,
-                        question=question,
-                        score=int(value),
-                    )
+            )
+        else:
+            answers.append(
+                Answer(
+                    tenant_id=response.tenant_id,
+                    response=response,
+                    question=question,
+                    score=int(value),
                 )
-        Answer.objects.bulk_create(answers)
-        likert = [a.score for a in answers if a.question.kind == QuestionKind.LIKERT and a.score]
-        if linked and likert and min(likert) <= campaign.low_score_threshold:
-            open_follow_up(response, campaign, min(likert))
-        if notify:
-            _results_changed(campaign, round_)
+            )
+    Answer.objects.bulk_create(answers)
+    likert = [a.score for a in answers if a.question.kind == QuestionKind.LIKERT and a.score]
+    if linked and likert and min(likert) <= campaign.low_score_threshold:
+        open_follow_up(response, campaign, min(likert))
+    if notify:
+        _results_changed(campaign, round_)
     return response
 
 

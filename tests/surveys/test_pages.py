@@ -136,6 +136,22 @@ def test_a_manager_enters_phone_answers_for_an_invitation(client, manager_a, ten
     assert client.get(reverse("survey-answer", args=[token])).status_code == 404
 
 
+@time_machine.travel(MONDAY + dt.timedelta(hours=2), tick=False)
+def test_entering_answers_for_an_answered_invitation_stores_nothing_more(
+    client, manager_a, tenant_a, dispatched
+):
+    client.force_login(manager_a.user)
+    with tenant_context(tenant_a):
+        invitation = Invitation.objects.select_related("round__questionnaire").get(language="en")
+    data = {**answers_for(tenant_a, invitation), "channel": Channel.PHONE}
+    url = u(tenant_a, "invitation-answer", invitation.pk)
+    assert client.post(url, data).status_code == 302
+    again = client.post(url, data, follow=True)
+    assert "already been answered" in again.content.decode()
+    with tenant_context(tenant_a):
+        assert Response.objects.count() == 1
+
+
 def test_campaign_form_keeps_input_and_names_the_problem(client, manager_a, tenant_a, campaign):
     client.force_login(manager_a.user)
     page = client.post(

@@ -1,6 +1,7 @@
 """Resolve the tenant of each request and open its context for the whole request.
 
-Pages: /t/<slug>/... -> the logged-in user's membership of that tenant (404 otherwise).
+Pages: /t/<slug>/... -> the logged-in user's membership of that tenant (404 otherwise),
+rendered in the tenant's time zone.
 API: `Authorization: Token <key>` -> the token's membership and tenant.
 
 Each request runs in one transaction (so the RLS setting is transaction-local), and a
@@ -72,7 +73,9 @@ class TenantMiddleware:
                 raise Http404
             membership.tenant = tenant
             request.tenant, request.membership = tenant, membership
-            return self.get_response(request)
+            # Pages show and read times in the organisation's zone; the API stays in UTC.
+            with timezone.override(tenant.time_zone or "UTC"):
+                return self.get_response(request)
 
     def _api(self, request):
         found = self._find_token(request.META["HTTP_AUTHORIZATION"])

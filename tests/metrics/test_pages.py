@@ -138,6 +138,16 @@ def test_ticket_filters_and_bad_filter_value(browser, tenant_a, data):
     assert bad.status_code == 200 and "errorlist" in bad.content.decode()
 
 
+def test_pages_show_times_in_the_tenants_zone(browser, tenant_a, data):
+    # T-1 opened 2026-03-02 09:00 in Shanghai = 01:00 UTC.
+    page = browser.get(url("tickets", tenant_a), {"external_id": "T-1"}).content.decode()
+    assert "2026-03-02 09:00" in page and "Times are shown in Asia/Shanghai" in page
+    tenant_a.time_zone = "UTC"
+    tenant_a.save(update_fields=["time_zone"])
+    page = browser.get(url("tickets", tenant_a), {"external_id": "T-1"}).content.decode()
+    assert "2026-03-02 01:00" in page and "Times are shown in UTC" in page
+
+
 def test_import_pages_upload_map_run_and_download_errors(browser, tenant_a, data):
     bad = browser.post(
         url("import", tenant_a), {"kind": "tickets", "file": SimpleUploadedFile("x.csv", b"")}

@@ -63,13 +63,13 @@ def follow_ups(queryset=None):
 class AnsweringQuestionnaire:
     """A used questionnaire version, ready for the answer page: read once per process.
 
-    `blank_html` keeps, per language, the questions as rendered for a first opening (no
-    values, no errors): a frozen version renders the same every time.
+    `blank_html` keeps, per (language, anonymous), the questions as rendered for a first
+    opening (no values, no errors): a frozen version renders the same every time.
     """
 
     questionnaire: Questionnaire
     questions: tuple[Question, ...]
-    blank_html: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+    blank_html: dict[tuple[str, bool], str] = field(default_factory=dict, compare=False, repr=False)
 
 
 def answering_questionnaire(tenant_id: int, questionnaire_id: int) -> AnsweringQuestionnaire:

@@ -73,24 +73,23 @@ def _answer_page(request, token, invitation, language):
     round_ = invitation.round
     campaign = round_.campaign
     compiled = answering_questionnaire(invitation.tenant_id, round_.questionnaire_id)
-    questions = compiled.questions
-    form = AnswerForm(
-        request.POST if request.method == "POST" else None,
-        questions=questions,
-        language=language,
-        anonymous=campaign.anonymous,
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.submit_response(
-                invitation,
-                form.values(),
-                may_contact=form.cleaned_data.get("may_contact", False),
-                language=language,
-            )
-        except services.AlreadyAnswered:
-            return _calm(request, language)
-        return redirect(f"{reverse('survey-thanks')}?lang={language}")
+    form = None
+    if request.method == "POST":
+        form = _form(request.POST, compiled, language, campaign.anonymous)
+        if form.is_valid():
+            try:
+                services.submit_response(
+                    invitation,
+                    form.values(),
+                    may_contact=form.cleaned_data.get("may_contact", False),
+                    language=language,
+                )
+            except services.AlreadyAnswered:
+                return _calm(request, language)
+            return redirect(f"{reverse('survey-thanks')}?lang={language}")
+        questions_html = _render_questions(form, language)
+    else:
+        questions_html = _blank_questions(compiled, language, campaign.anonymous)
     return render(
         request,
         "surveys/public/answer.html",
@@ -106,26 +105,30 @@ def _answer_page(request, token, invitation, language):
             "intro": compiled.questionnaire.intro(language),
             "anonymous": campaign.anonymous,
             "contact_name": invitation.contact.name,
-            "questions_html": _questions_html(form, compiled, language),
+            "questions_html": questions_html,
         },
-        status=400 if form.errors else 200,
+        status=400 if form is not None else 200,
     )
 
 
-def _questions_html(form, compiled, language):
-    """The questions' markup. A first opening (no values, no errors) renders the same for
-    every link of a version and language, so it is rendered once per process."""
-    if form.is_bound:
-        return _render_questions(form, language)
-    html = compiled.blank_html.get(language)
+def _form(data, compiled, language, anonymous):
+    return AnswerForm(data, questions=compiled.questions, language=language, anonymous=anonymous)
+
+
+def _blank_questions(compiled, language, anonymous):
+    """The questions' markup for a first opening (no values, no errors): the same for
+    every link of a version, language and anonymity, so rendered once per process."""
+    key = (language, anonymous)
+    html = compiled.blank_html.get(key)
     if html is None:
-        html = compiled.blank_html[language] = _render_questions(form, language)
+        html = _render_questions(_form(None, compiled, language, anonymous), language)
+        compiled.blank_html[key] = html
     return html
 
 
 def _render_questions(form, language):
     return get_template("surveys/public/_questions.html").render(
-        {"sections": _sections(form, language)}
+        {"form": form, "sections": _sections(form, language)}
     )
 
 

@@ -39,10 +39,11 @@ def mark_stale(tenant_id: int, touched: dict, clock_marks=(), terms: dict | None
         t = terms.get(family)
         if t is None:
             continue
-        days = _local_days(values, t.tz)
+        # Periods are whole months (month, quarter, year): one day per month will do.
+        months = {day.replace(day=1) for day in _local_days(values, t.tz)}
         for name, kind in t.metric_names.items():
-            for day in days:
-                keys.add((family, name, kind, period_start(day, kind)))
+            for month in months:
+                keys.add((family, name, kind, period_start(month, kind)))
     by_id = {m.pk: m for t in terms.values() for v in t.versions for m in v.metrics}
     for family, metric_id, start in clock_marks:
         metric = by_id.get(metric_id)

@@ -9,6 +9,7 @@ response is linked. Responses and answers are written with bulk_create so no aud
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -86,24 +87,10 @@ def submit_response(
     """Store the answers (question id -> score or text) once; AlreadyAnswered otherwise.
 
     The claim is a conditional UPDATE of the invitation: of two concurrent submits one
-    updates the row, the other waits for its lock and then finds it answered.
+    updates the row, the other waits for its lock and then finds it answered. The claim,
+    the response and its answers are one statement (_CLAIM_AND_STORE): the response and
+    the answers are inserted only from the claim's row, so a failed claim writes nothing.
     """
-    # No savepoint (two statements less): the caller's transaction holds the claim and
-    # the writes; a failed claim writes nothing and leaves the block normally.
-    with transaction.atomic(savepoint=False):
-        claimed = Invitation.objects.filter(pk=invitation.pk, status__in=ANSWERABLE).update(
-            status=InvitationStatus.ANSWERED
-        )
-        if claimed:
-            response = _store(
-                invitation, values, may_contact, channel, language, entered_by, notify
-            )
-    if not claimed:
-        raise AlreadyAnswered
-    return response
-
-
-def _store(invitation, values, may_contact, channel, language, entered_by, notify) -> Response:
     round_ = invitation.round
     campaign = round_.campaign
     linked = not campaign.anonymous or may_contact
@@ -119,8 +106,26 @@ def _store(invitation, values, may_contact, channel, language, entered_by, notif
         submitted_at=timezone.now() if linked else None,
         entered_by=entered_by,
     )
-    Response.objects.bulk_create([response])
-    compiled = answering_questionnaire(invitation.tenant_id, round_.questionnaire_id)
+    answers = _answers(response, values)
+    # No savepoint: the caller's transaction (the request's) holds the statement.
+    with transaction.atomic(savepoint=False):
+        response.pk = _claim_and_store(invitation, response, answers)
+        if response.pk is not None:
+            response._state.adding, response._state.db = False, connection.alias
+            likert = [
+                a.score for a in answers if a.question.kind == QuestionKind.LIKERT and a.score
+            ]
+            if linked and likert and min(likert) <= campaign.low_score_threshold:
+                open_follow_up(response, campaign, min(likert))
+            if notify:
+                _results_changed(campaign, round_)
+    if response.pk is None:
+        raise AlreadyAnswered
+    return response
+
+
+def _answers(response: Response, values: dict[int, object]) -> list[Answer]:
+    compiled = answering_questionnaire(response.tenant_id, response.questionnaire_id)
     questions = {q.pk: q for q in compiled.questions}
     answers = []
     for question_id, value in values.items():
@@ -128,30 +133,64 @@ def _store(invitation, values, may_contact, channel, language, entered_by, notif
         if value in (None, ""):
             continue
         if question.kind == QuestionKind.OPEN:
-            answers.append(
-                Answer(
-                    tenant_id=response.tenant_id,
-                    response=response,
-                    question=question,
-                    text=str(value).strip(),
-                )
+            answer = Answer(
+                tenant_id=response.tenant_id, question=question, text=str(value).strip()
             )
         else:
-            answers.append(
-                Answer(
-                    tenant_id=response.tenant_id,
-                    response=response,
-                    question=question,
-                    score=int(value),
-                )
-            )
-    Answer.objects.bulk_create(answers)
-    likert = [a.score for a in answers if a.question.kind == QuestionKind.LIKERT and a.score]
-    if linked and likert and min(likert) <= campaign.low_score_threshold:
-        open_follow_up(response, campaign, min(likert))
-    if notify:
-        _results_changed(campaign, round_)
-    return response
+            answer = Answer(tenant_id=response.tenant_id, question=question, score=int(value))
+        answers.append(answer)
+    return answers
+
+
+def _claim_and_store(invitation: Invitation, response: Response, answers: list[Answer]):
+    """The new response's id, or None when the invitation was no longer answerable."""
+    sql, response_fields, answer_fields = _claim_and_store_sql()
+    params = [InvitationStatus.ANSWERED.value, invitation.tenant_id, invitation.pk]
+    params.append(tuple(str(status) for status in ANSWERABLE))
+    params += [
+        f.get_db_prep_save(getattr(response, f.attname), connection) for f in response_fields
+    ]
+    params += [
+        [f.get_db_prep_save(getattr(a, f.attname), connection) for a in answers]
+        for f in answer_fields
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+@lru_cache(maxsize=1)
+def _claim_and_store_sql():
+    """Built once from the models' columns (every concrete field of Response and Answer,
+    so a new column cannot be forgotten here)."""
+    q = connection.ops.quote_name
+    invitation = Invitation._meta
+    status = q(invitation.get_field("status").column)
+    response_fields = [f for f in Response._meta.concrete_fields if not f.primary_key]
+    answer_fields = [
+        f for f in Answer._meta.concrete_fields if not f.primary_key and f.name not in ("response",)
+    ]
+    answer_columns = ", ".join(q(f.column) for f in answer_fields)
+    sql = f"""
+WITH claim AS (
+    UPDATE {q(invitation.db_table)} SET {status} = %s
+    WHERE {q(invitation.get_field("tenant").column)} = %s
+    AND {q(invitation.pk.column)} = %s AND {status} IN %s
+    RETURNING 1
+), response AS (
+    INSERT INTO {q(Response._meta.db_table)} ({", ".join(q(f.column) for f in response_fields)})
+    SELECT {", ".join(["%s"] * len(response_fields))} FROM claim
+    RETURNING {q(Response._meta.pk.column)} AS id
+), answers AS (
+    INSERT INTO {q(Answer._meta.db_table)} ({q(Answer._meta.get_field("response").column)},
+        {answer_columns})
+    SELECT response.id, {", ".join("a." + q(f.column) for f in answer_fields)}
+    FROM response, UNNEST({", ".join(f"%s::{f.db_type(connection)}[]" for f in answer_fields)})
+        AS a({answer_columns})
+)
+SELECT id FROM response"""
+    return sql, response_fields, answer_fields
 
 
 def _results_changed(campaign, round_) -> None:

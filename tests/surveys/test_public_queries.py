@@ -21,9 +21,9 @@ LATER = MONDAY + dt.timedelta(hours=2)
 # (2 statements); then the link, the invitation (with round, contact, tenant) and the
 # campaign (with agreement, customer). The questionnaire is read once per process.
 GET_QUERIES = 5
-# ... and, in the request's transaction (no savepoint of its own), the claim, the
-# response, all answers at once.
-POST_QUERIES = 8
+# ... and, in the request's transaction (no savepoint of its own), one statement: the
+# claim, the response and all answers.
+POST_QUERIES = 6
 
 
 def _answers(questions) -> dict[str, str]:

@@ -24,3 +24,12 @@ def build_report_file(tenant_id: int, report_file_id: int) -> bool:
     from .services.files import build_file
 
     return build_file(report_file_id)
+
+
+@shared_task(base=TenantTask, name="reports.send_report", ignore_result=True)
+def send_report(tenant_id: int, report_id: int) -> int:
+    """Mail a published revision to its recipients (a retry sends nothing twice)."""
+    from .models import Report
+    from .services.delivery import send
+
+    return len(send(Report.objects.get(pk=report_id)))

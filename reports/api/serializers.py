@@ -73,6 +73,11 @@ class PublishSerializer(serializers.Serializer):
         max_length=2000,
         help_text="Required when the period is already published.",
     )
+    send = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Also email the revision (PDF attached) to the report's recipients.",
+    )
 
     def validate_period(self, value):
         try:

@@ -16,7 +16,8 @@ from slaweb.tenancy.models import tenant_rows
 
 from ..filtersets import ReportFilterSet
 from ..models import Report
-from ..services.publishing import diff, publish
+from ..services.delivery import publish_and_send
+from ..services.publishing import diff
 from . import serializers as s
 
 
@@ -102,8 +103,13 @@ class ReportViewSet(TenantScopedReadOnlyViewSet):
             raise serializers.ValidationError({"agreement": ["No such agreement."]})
         kind, start = form.validated_data["period"]
         try:
-            report = publish(
-                agreement, kind, start, user=request.user, reason=form.validated_data["reason"]
+            report = publish_and_send(
+                agreement,
+                kind,
+                start,
+                user=request.user,
+                reason=form.validated_data["reason"],
+                send=form.validated_data["send"],
             )
         except DjangoValidationError as error:
             raise serializers.ValidationError(api_errors(error)) from None

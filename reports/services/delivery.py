@@ -152,6 +152,21 @@ def dispatch(now: dt.datetime | None = None) -> int:
     return len(done)
 
 
+def publish_and_send(
+    agreement, period_kind: str, period_start: dt.date, *, user=None, reason: str = "", send: bool
+) -> Report:
+    """Publish by hand (publishing.publish) and, if asked, mail the revision to the
+    recipients from a task once the publication is committed (the PDF is built there).
+    The dispatcher skips a period published by hand, so this is how such a report goes out."""
+    from ..tasks import send_report
+    from .publishing import publish
+
+    report = publish(agreement, period_kind, period_start, user=user, reason=reason)
+    if send:
+        send_report.delay_on_commit(report.tenant_id, report.pk)
+    return report
+
+
 # -- sending -----------------------------------------------------------------------------
 
 
@@ -186,6 +201,7 @@ def recipients_of(report: Report, tenant: Tenant) -> list[_Recipient]:
     return list(found.values())
 
 
+@transaction.atomic  # the PDF row is held while it is built; the mails queue on commit
 def send(report: Report, *, now: dt.datetime | None = None) -> list[ReportDelivery]:
     """Mail `report` to its recipients once each (inside the report's tenant context)."""
     now = now or timezone.now()

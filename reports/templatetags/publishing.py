@@ -7,13 +7,13 @@ register = template.Library()
 
 @register.simple_tag(takes_context=True)
 def republish_form(context):
-    from ..views.publishing import RepublishForm
+    from ..forms import RepublishForm
 
     return context.get("republish_form") or RepublishForm()
 
 
 @register.simple_tag(takes_context=True)
 def publish_form(context):
-    from ..views.publishing import PublishForm
+    from ..forms import PublishForm
 
     return context.get("publish_form") or PublishForm()

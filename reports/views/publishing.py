@@ -22,27 +22,13 @@ from metrics.periods import agreement_time_zone, bounds
 from slaweb.tenancy.pages import TenantPageMixin
 
 from .. import periods
+from ..forms import PublishForm, RepublishForm
 from ..models import Report
 from ..rendering.text import period_name
-from ..services.publishing import REASON_MAX, diff, publish
+from ..services.delivery import publish_and_send
+from ..services.publishing import diff
 
 INVALID = 422
-
-
-class RepublishForm(forms.Form):
-    reason = forms.CharField(
-        label=gettext_lazy("Reason for the new revision"),
-        max_length=REASON_MAX,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=gettext_lazy(
-            "Say what changed, e.g. which data was corrected. The earlier revision stays as it was."
-        ),
-        error_messages={"required": gettext_lazy("Say why the report is published again.")},
-    )
-
-
-class PublishForm(forms.Form):
-    """The first publication has no field: the button alone (errors are non-field)."""
 
 
 def apply_errors(form: forms.Form, error: ValidationError) -> None:
@@ -134,17 +120,20 @@ class PublishActionMixin(PeriodMixin):
         form = self.form_class(request.POST)
         if form.is_valid():
             try:
-                report = publish(
+                report = publish_and_send(
                     self.agreement,
                     self.period_kind,
                     self.period_start,
                     user=request.user,
                     reason=form.cleaned_data.get("reason", ""),
+                    send=form.cleaned_data["send"],
                 )
             except ValidationError as error:
                 apply_errors(form, error)
             else:
                 message = _("Revision %(n)d of the report was published.") % {"n": report.revision}
+                if form.cleaned_data["send"]:
+                    message += " " + _("It is being emailed to the report's recipients.")
                 messages.success(request, message)
                 if request.htmx:
                     response = HttpResponse()

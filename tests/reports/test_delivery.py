@@ -256,3 +256,99 @@ def test_the_beat_job_delivered_twice_mails_each_recipient_once(tenant_a, smtp_i
     with tenant_context(tenant_a):
         assert Report.objects.count() == 1
         assert ReportDelivery.objects.count() == 3
+
+
+# -- published by hand -------------------------------------------------------------------
+
+
+def publish_url(tenant, agreement, name="reports:publish"):
+    from django.urls import reverse
+
+    return reverse(name, args=[tenant.slug, agreement.family, "2026-10"])
+
+
+@pytest.mark.django_db
+def test_publishing_by_hand_queues_the_mail_only_when_asked(
+    client, tenant_a, manager_a, monkeypatch
+):
+    from reports import tasks
+
+    queued = []
+    monkeypatch.setattr(tasks.send_report, "delay_on_commit", lambda *a: queued.append(a))
+    agreement = reporting_agreement(tenant_a, "SLA-HAND")
+    client.force_login(manager_a.user)
+    with time_machine.travel(CN_REPORT_DAY, tick=False):
+        first = client.post(publish_url(tenant_a, agreement))  # the box left unticked
+        assert first.status_code == 302 and queued == []
+        again = client.post(
+            publish_url(tenant_a, agreement, "reports:republish"),
+            {"reason": "Ticket corrected", "send": "on"},
+        )
+        assert again.status_code == 302
+        page = client.get(again["Location"]).content.decode()
+    with tenant_context(tenant_a):
+        second = Report.objects.get(revision=2)
+    assert queued == [(tenant_a.pk, second.pk)]
+    assert "emailed to the report&#x27;s recipients" in page
+
+
+@pytest.mark.django_db
+def test_the_api_sends_a_published_revision_only_when_asked(tenant_a, manager_a, monkeypatch):
+    from django.urls import reverse
+
+    from reports import tasks
+    from tests.conftest import api_client_for
+
+    queued = []
+    monkeypatch.setattr(tasks.send_report, "delay_on_commit", lambda *a: queued.append(a))
+    agreement = reporting_agreement(tenant_a, "SLA-APIS")
+    api, url = api_client_for(manager_a), reverse("api:report-publish")
+    body = {"agreement": agreement.pk, "period": "2026-10"}
+    with time_machine.travel(CN_REPORT_DAY, tick=False):
+        first = api.post(url, body, format="json")
+        second = api.post(url, {**body, "reason": "Corrected", "send": True}, format="json")
+    assert first.status_code == 201 and second.status_code == 201
+    assert queued == [(tenant_a.pk, second.json()["id"])]
+
+
+@pytest.mark.celery
+@pytest.mark.django_db(transaction=True)
+def test_a_report_published_by_hand_reaches_its_recipients_once(
+    client,
+    tenant_a,
+    manager_a,
+    smtp_inbox,
+    worker,  # noqa: F811
+):
+    agreement = reporting_agreement(tenant_a, "SLA-BYHAND")
+    client.force_login(manager_a.user)
+    with time_machine.travel(CN_REPORT_DAY - dt.timedelta(days=2), tick=True):
+        response = client.post(publish_url(tenant_a, agreement), {"send": "on"})
+        assert response.status_code == 302
+        assert wait_for(lambda: len(smtp_inbox.messages) == 3, timeout=60)
+    # On the report day the dispatcher finds the month published: nobody gets it twice.
+    assert dispatch(tenant_a, CN_REPORT_DAY) == 0
+    time.sleep(1)
+    assert len(smtp_inbox.messages) == 3
+    assert {m["X-Rcpt-To"] for m in smtp_inbox.messages} == {
+        "li.sla-byhand@customer.example",
+        "anna.sla-byhand@customer.example",
+        "zhang.wei@provider.example",
+    }
+    assert all(m.get_content_type() == "multipart/mixed" for m in smtp_inbox.messages)
+
+
+@pytest.mark.django_db
+def test_the_send_task_of_another_tenant_finds_no_report(tenant_a, tenant_b):
+    from reports import tasks
+
+    reporting_agreement(tenant_a, "SLA-OWN")
+    dispatch(tenant_a)
+    with tenant_context(tenant_a):
+        report = Report.objects.get()
+        sent = OutboxMessage.objects.count()
+    with pytest.raises(Report.DoesNotExist):
+        tasks.send_report.apply(args=[tenant_b.pk, report.pk]).get()
+    assert tasks.send_report.apply(args=[tenant_a.pk, report.pk]).get() == 3  # a retry
+    with tenant_context(tenant_a):
+        assert OutboxMessage.objects.count() == sent == 3

@@ -6,10 +6,12 @@ import datetime as dt
 
 import django_filters
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agreements.choices import MeasurementPeriod, TicketKind, TierCode
 from agreements.models import Agreement
+from slaweb.tenancy.audit_display import tenant_zone
 
 from .choices import ActionStatus, ClockState, OutageExclusion, Status
 from .models import (
@@ -68,7 +70,7 @@ class InstantFilter(django_filters.IsoDateTimeFilter):
 
 
 class RecordFilterSet(django_filters.FilterSet):
-    agreement = django_filters.CharFilter(method=by_agreement, label=_("agreement reference"))
+    agreement = django_filters.CharFilter(method=by_agreement, label=_("Agreement reference"))
     external_id = django_filters.CharFilter()
 
 
@@ -116,7 +118,7 @@ class SampleFilterSet(RecordFilterSet):
 
 
 class TicketClockFilterSet(django_filters.FilterSet):
-    agreement = django_filters.CharFilter(method=by_agreement, label=_("agreement reference"))
+    agreement = django_filters.CharFilter(method=by_agreement, label=_("Agreement reference"))
     metric = django_filters.NumberFilter(field_name="metric_id")
     ticket = django_filters.NumberFilter(field_name="ticket_id")
     state = django_filters.ChoiceFilter(choices=ClockState.choices)
@@ -129,7 +131,7 @@ class TicketClockFilterSet(django_filters.FilterSet):
 
 
 class ComplianceResultFilterSet(django_filters.FilterSet):
-    agreement = django_filters.CharFilter(method=by_agreement, label=_("agreement reference"))
+    agreement = django_filters.CharFilter(method=by_agreement, label=_("Agreement reference"))
     metric = django_filters.CharFilter(field_name="metric_name", label=_("metric name"))
     metric_id = django_filters.NumberFilter(field_name="metric_id")
     period = PeriodFilter(field_name="period_start")
@@ -144,7 +146,7 @@ class ComplianceResultFilterSet(django_filters.FilterSet):
 
 
 class CreditResultFilterSet(django_filters.FilterSet):
-    agreement = django_filters.CharFilter(method=by_agreement, label=_("agreement reference"))
+    agreement = django_filters.CharFilter(method=by_agreement, label=_("Agreement reference"))
     period = PeriodFilter(field_name="period_start")
 
     class Meta:
@@ -153,11 +155,19 @@ class CreditResultFilterSet(django_filters.FilterSet):
 
 
 class ImprovementActionFilterSet(django_filters.FilterSet):
-    agreement = django_filters.CharFilter(method=by_agreement, label=_("agreement reference"))
+    agreement = django_filters.CharFilter(method=by_agreement, label=_("Agreement reference"))
     metric = django_filters.CharFilter(field_name="metric_name")
     status = django_filters.ChoiceFilter(choices=ActionStatus.choices)
-    owner = django_filters.CharFilter(lookup_expr="icontains")
+    owner = django_filters.CharFilter(lookup_expr="icontains", label=_("Owner"))
+    overdue = django_filters.BooleanFilter(method="by_overdue", label=_("Overdue"))
 
     class Meta:
         model = ImprovementAction
-        fields = ["agreement", "metric", "status", "owner"]
+        fields = ["agreement", "metric", "status", "owner", "overdue"]
+
+    def by_overdue(self, queryset, name, value):
+        if value is None:
+            return queryset
+        today = timezone.localdate(timezone=tenant_zone(self.request.tenant))
+        rule = ImprovementAction.overdue_on(today)
+        return queryset.filter(rule) if value else queryset.exclude(rule)

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import BooleanField, ExpressionWrapper
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -84,7 +85,9 @@ class FilteredListView(TenantTimeMixin, TenantPageMixin, ListView):
     paginate_by = PAGE_SIZE
 
     def scope_queryset(self, queryset):
-        self.filterset = self.filterset_class(self.request.GET or None, queryset=queryset)
+        self.filterset = self.filterset_class(
+            self.request.GET or None, queryset=queryset, request=self.request
+        )
         if self.filterset.is_bound and self.filterset.is_valid():
             return self.filterset.qs
         return queryset
@@ -244,7 +247,12 @@ class ActionListView(FilteredListView):
     template_name = "metrics/action_list.html"
 
     def scope_queryset(self, queryset):
-        return super().scope_queryset(queryset.select_related("agreement"))
+        # Pages run in the tenant's time zone: today is the organisation's today.
+        overdue = ExpressionWrapper(
+            ImprovementAction.overdue_on(timezone.localdate()), output_field=BooleanField()
+        )
+        queryset = queryset.select_related("agreement").annotate(is_overdue=overdue)
+        return super().scope_queryset(queryset)
 
 
 class ActionEditView(TenantTimeMixin, TenantPageMixin, DetailView):

@@ -18,7 +18,6 @@ from django.utils import timezone
 from agreements.choices import AgreementStatus
 from agreements.models import Agreement
 from metrics import warnings
-from metrics.choices import ActionStatus
 from metrics.models import ImprovementAction
 from slaweb.tenancy.models import Role
 from surveys.choices import FollowUpStatus
@@ -89,9 +88,7 @@ def portfolio_panel(request):
     owing = [r for r in grid.rows if r.latest.credits]
     falling = grid.movers["satisfaction"]
     overdue_plans = ImprovementAction.objects.filter(
-        tenant=tenant,
-        status__in=[ActionStatus.OPEN, ActionStatus.IN_PROGRESS],
-        due_date__lt=today,
+        ImprovementAction.overdue_on(today), tenant=tenant
     ).count()
     context = {
         "grid": grid,

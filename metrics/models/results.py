@@ -129,6 +129,15 @@ class ImprovementAction(TenantOwned):
     updated_at = models.DateTimeField(auto_now=True)
 
     audit_ignore = ("updated_at",)
+    STILL_OPEN = (ActionStatus.OPEN, ActionStatus.IN_PROGRESS)
+
+    @classmethod
+    def overdue_on(cls, day) -> Q:
+        """Not finished, and its plan was due before `day`."""
+        return Q(status__in=cls.STILL_OPEN, due_date__lt=day)
+
+    def is_overdue_on(self, day) -> bool:
+        return self.status in self.STILL_OPEN and self.due_date < day
 
     class Meta:
         ordering = ["-created_at", "id"]

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django.db.models import Q
 from django.utils import timezone
 
-from metrics.choices import ActionStatus
 from metrics.models import CreditResult, ImprovementAction
+from metrics.periods import agreement_time_zone
 
 from .common import exact, iso
 
@@ -25,7 +26,7 @@ def _action(a: ImprovementAction, end: dt.date) -> dict:
         "owner": a.owner,
         "due_date": a.due_date.isoformat(),
         "status": a.status,
-        "overdue": a.status in (ActionStatus.OPEN, ActionStatus.IN_PROGRESS) and a.due_date < end,
+        "overdue": a.is_overdue_on(end),
     }
 
 
@@ -37,16 +38,17 @@ def actions(version, start, end) -> dict:
             "due_date", "id"
         )
     )
-    still_open = (ActionStatus.OPEN, ActionStatus.IN_PROGRESS)
+    still_open = ImprovementAction.STILL_OPEN
+    zone = ZoneInfo(agreement_time_zone(version))  # the same on a page and in the dispatcher
     open_ = [a for a in rows if a.status in still_open]
     closed = [
         a
         for a in rows
-        if a.status not in still_open and start <= timezone.localdate(a.updated_at) < end
+        if a.status not in still_open and start <= timezone.localdate(a.updated_at, zone) < end
     ]
     return {
         "open": [_action(a, end) for a in open_[:LIST_SHOWN]],
-        "overdue": [_action(a, end) for a in open_ if a.due_date < end][:LIST_SHOWN],
+        "overdue": [_action(a, end) for a in open_ if a.is_overdue_on(end)][:LIST_SHOWN],
         "closed": [_action(a, end) for a in closed[:LIST_SHOWN]],
         "open_total": len(open_),
     }

@@ -211,6 +211,37 @@ def test_action_edit_requires_verification_text(browser, tenant_a, data):
     assert (action.status, action.owner) == ("done", "Li")
 
 
+def test_overdue_actions_filter_in_the_organisations_today(browser, tenant_a, data):
+    from metrics.models import ImprovementAction
+
+    with tenant_context(tenant_a):
+        metric = ComplianceResult.objects.filter(metric_name="Response").first().metric
+        for i, (status, due) in enumerate(
+            [
+                ("open", "2026-03-19"),  # overdue
+                ("in_progress", "2026-03-01"),  # overdue
+                ("done", "2026-03-01"),  # finished: never overdue
+                ("open", "2026-03-20"),  # due today in Shanghai: not yet
+            ]
+        ):
+            ImprovementAction.objects.create(
+                family=data.family,
+                agreement=data,
+                metric=metric,
+                metric_name=f"M{i}",
+                streak_start=f"2025-{i + 1:02d}-01",
+                status=status,
+                due_date=due,
+            )
+    # 04:00 on the 20th in Shanghai is still the 19th in UTC: the due date of M0 has passed.
+    with time_machine.travel(cn(2026, 3, 20, 4, 0), tick=False):
+        page = browser.get(url("action-list", tenant_a), {"overdue": "true"}).content.decode()
+        rest = browser.get(url("action-list", tenant_a), {"overdue": "false"}).content.decode()
+    shown = {f"M{i}" for i in range(4) if f">M{i}<" in page}
+    assert shown == {"M0", "M1"} and page.count('badge red">overdue') == 2
+    assert {f"M{i}" for i in range(4) if f">M{i}<" in rest} == {"M2", "M3"}
+
+
 def test_webhook_secret_is_shown_once_to_admins(browser, client, tenant_a, manager_a):
     page = browser.post(url("webhook", tenant_a))
     assert page.status_code == 302

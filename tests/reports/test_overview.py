@@ -129,7 +129,7 @@ def test_viewer_sees_last_months_figures_and_what_needs_attention(
     assert "1 metric breached" in page
     assert "1,200.00 CNY" in page
     assert "1 improvement plan is past its due date" in page
-    assert reverse("metrics:action-list", args=["alpha"]) + "?status=open" in page
+    assert reverse("metrics:action-list", args=["alpha"]) + "?overdue=true" in page
     assert f"/reports/agreements/{attention['falling'].family}/2026-10/" in page
     assert "4.50 → 3.00" in page
     # Managers' operations are not a viewer's.

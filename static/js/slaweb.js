@@ -1,6 +1,7 @@
 // Behaviour that would otherwise be inline handlers (the Content-Security-Policy forbids them).
 // data-confirm="…" on a form asks before submitting; data-autosubmit on a field submits its
-// form on change; data-print on a button opens the print dialog.
+// form on change; data-print on a button opens the print dialog; data-scroll-end on a
+// scrolling region starts it at its end (the latest period of a wide grid on a phone).
 document.addEventListener("submit", function (event) {
   var form = event.target;
   var question = form.getAttribute && form.getAttribute("data-confirm");
@@ -117,4 +118,10 @@ document.addEventListener("htmx:beforeSwap", function (event) {
       }
     }, 50);
   }
+});
+
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll("[data-scroll-end]").forEach(function (region) {
+    region.scrollLeft = region.scrollWidth;
+  });
 });

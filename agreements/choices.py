@@ -104,6 +104,20 @@ class MeasurementPeriod(models.TextChoices):
     YEAR = "year", _("year")
 
 
+class ReportPeriods(models.TextChoices):
+    """Which period reports the dispatcher publishes and sends (each includes the shorter)."""
+
+    MONTH = "month", _("monthly")
+    QUARTER = "quarter", _("monthly and quarterly")
+    YEAR = "year", _("monthly, quarterly and yearly")
+
+    @classmethod
+    def kinds(cls, value: str) -> list[str]:
+        """The period kinds of a setting, shortest first."""
+        order = [cls.MONTH, cls.QUARTER, cls.YEAR]
+        return [str(k) for k in order[: order.index(cls(value)) + 1]]
+
+
 class TicketKind(models.TextChoices):
     INCIDENT = "incident", _("incident")
     SERVICE_REQUEST = "service_request", _("service request")

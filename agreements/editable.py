@@ -57,6 +57,7 @@ COPIED_AGREEMENT_FIELDS = (
     "escalation_counts_warnings",
     "maintenance_notice_hours",
     "report_day_of_month",
+    "report_periods",
 )
 
 __all__ = [

@@ -93,6 +93,7 @@ class AgreementForm(NoSilentCutMixin, LockVersionMixin, TenantModelForm):
             "escalation_counts_warnings",
             "maintenance_notice_hours",
             "report_day_of_month",
+            "report_periods",
         ]
         widgets = {
             "effective_from": DATE,

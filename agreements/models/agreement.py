@@ -20,6 +20,7 @@ from ..choices import (
     AgreementStatus,
     Currency,
     ExclusionKind,
+    ReportPeriods,
     Side,
     TierCode,
 )
@@ -223,6 +224,15 @@ class Agreement(TimeStamped, TenantOwned):
         _("monthly report due on day"),
         default=5,
         validators=[MinValueValidator(1), MaxValueValidator(28)],
+    )
+    report_periods = models.CharField(
+        _("reports published and sent"),
+        max_length=8,
+        choices=ReportPeriods.choices,
+        default=ReportPeriods.MONTH,
+        help_text=_(
+            "A quarter's or a year's report is due on the same day of the month after it ends."
+        ),
     )
 
     class Meta:

@@ -1,8 +1,8 @@
 """Scheduled delivery of period reports (decision 010, "Delivery").
 
-Daily, per tenant: each agreement family whose last closed month is due (today, in the
-agreement's time zone, on or after its `report_day_of_month` of the following month) and
-has no revision yet is published (`publishing.publish(..., scheduled=True)`, idempotent)
+Daily, per tenant: each agreement family whose last closed month (and quarter or year,
+per its `report_periods`) is due (today, in the agreement's time zone, on or after its
+`report_day_of_month` of the month after the period) and has no revision yet is published (`publishing.publish(..., scheduled=True)`, idempotent)
 and mailed through the outbox to the report recipients of the version in force, on both
 sides, the PDF attached. Each recipient is a `ReportDelivery` (unique per report and
 address) with a signed link that expires; members of the tenant are sent to the report
@@ -25,7 +25,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from agreements.choices import MeasurementPeriod
+from agreements.choices import MeasurementPeriod, ReportPeriods
 from agreements.models import Agreement, ReportRecipient
 from agreements.selectors import IN_FORCE_STATUSES
 from metrics.periods import agreement_time_zone, period_end, period_start, previous
@@ -66,12 +66,14 @@ class Due:
     period_start: dt.date
 
 
-def due_period(local_today: dt.date, report_day: int) -> dt.date:
-    """The last month whose report is due on `local_today`: the previous month from
-    `report_day` on, else the month before (a missed run catches up, never further)."""
-    this_month = period_start(local_today, MONTH)
-    last = previous(this_month, MONTH)
-    return last if local_today.day >= report_day else previous(last, MONTH)
+def due_period(local_today: dt.date, report_day: int, kind: str = MONTH) -> dt.date:
+    """The last period of `kind` whose report is due on `local_today`: a period is due on
+    `report_day` of the month after it ends; before that day the one before it is the last
+    due (a missed run catches up, never further)."""
+    current = period_start(local_today, kind)
+    last = previous(current, kind)
+    due_on = current + dt.timedelta(days=report_day - 1)
+    return last if local_today >= due_on else previous(last, kind)
 
 
 def in_force(versions: list[Agreement], start: dt.date, end: dt.date) -> Agreement | None:
@@ -90,10 +92,11 @@ def in_force(versions: list[Agreement], start: dt.date, end: dt.date) -> Agreeme
 
 
 def due_reports(now: dt.datetime | None = None) -> list[Due]:
-    """The open tenant's monthly reports due at `now` that have no revision yet."""
+    """The open tenant's period reports (monthly, and quarterly or yearly where the
+    agreement asks) due at `now` that have no revision yet."""
     now = now or timezone.now()
-    # A due month ended at most ~2 months ago: older versions cannot be in force in it.
-    horizon = now.date() - dt.timedelta(days=70)
+    # A due year ended at most ~14 months ago: older versions cannot be in force in it.
+    horizon = now.date() - dt.timedelta(days=430)
     versions = (
         Agreement.objects.filter(status__in=IN_FORCE_STATUSES, effective_from__isnull=False)
         .exclude(effective_to__lt=horizon)
@@ -107,18 +110,22 @@ def due_reports(now: dt.datetime | None = None) -> list[Due]:
     for family_versions in families.values():
         latest = family_versions[-1]
         local_today = now.astimezone(ZoneInfo(agreement_time_zone(latest))).date()
-        start = due_period(local_today, latest.report_day_of_month)
-        version = in_force(family_versions, start, period_end(start, MONTH))
-        if version is not None:
-            candidates.append(Due(version, MONTH, start))
+        for kind in ReportPeriods.kinds(latest.report_periods):
+            start = due_period(local_today, latest.report_day_of_month, kind)
+            version = in_force(family_versions, start, period_end(start, kind))
+            if version is not None:
+                candidates.append(Due(version, kind, start))
     published = set(
         Report.objects.filter(
             family__in=[d.agreement.family for d in candidates],
-            period_kind=MONTH,
             period_start__in={d.period_start for d in candidates},
-        ).values_list("family", "period_start")
+        ).values_list("family", "period_kind", "period_start")
     )
-    return [d for d in candidates if (d.agreement.family, d.period_start) not in published]
+    return [
+        d
+        for d in candidates
+        if (d.agreement.family, d.period_kind, d.period_start) not in published
+    ]
 
 
 # -- dispatch ----------------------------------------------------------------------------

@@ -213,6 +213,7 @@ class TestCreateAndEdit:
                 "escalation_plan_due_days": 15,
                 "maintenance_notice_hours": 24,
                 "report_day_of_month": 5,
+                "report_periods": "month",
             },
         )
         assert response.status_code == 302, response.content.decode()[:3000]

@@ -108,6 +108,47 @@ def test_only_versions_in_force_in_the_month_are_due(tenant_a, tenant_b):
     assert due_at(tenant_b, CN_REPORT_DAY) == [("SLA-B", "month", OCTOBER)]
 
 
+@pytest.mark.django_db
+def test_quarter_and_year_reports_are_due_where_the_agreement_asks(tenant_a):
+    monthly = reporting_agreement(tenant_a, "SLA-M")
+    yearly = reporting_agreement(tenant_a, "SLA-Y", report_periods="year")
+    assert (monthly.report_periods, yearly.report_periods) == ("month", "year")
+    q3, q4, year = dt.date(2026, 7, 1), dt.date(2026, 10, 1), dt.date(2026, 1, 1)
+    # On 5 November: October, and the third quarter (its month after ended on 5 October);
+    # no year yet (2025's: the agreement was not in force then).
+    assert due_at(tenant_a, CN_REPORT_DAY) == [
+        ("SLA-M", "month", OCTOBER),
+        ("SLA-Y", "month", OCTOBER),
+        ("SLA-Y", "quarter", q3),
+    ]
+    published(tenant_a, yearly, OCTOBER)
+    from tests.factories.reports import ReportFactory
+
+    ReportFactory(
+        agreement=yearly,
+        tenant=tenant_a,
+        period_kind="quarter",
+        period_start=q3,
+        period_end=q4,
+        revision=1,
+    )
+    assert due_at(tenant_a, CN_REPORT_DAY) == [("SLA-M", "month", OCTOBER)]
+    # 5 January 2027 in Shanghai: December, the fourth quarter and the year 2026.
+    new_year = dt.datetime(2027, 1, 4, 16, 0, tzinfo=UTC)
+    assert due_at(tenant_a, new_year) == [
+        ("SLA-M", "month", dt.date(2026, 12, 1)),
+        ("SLA-Y", "month", dt.date(2026, 12, 1)),
+        ("SLA-Y", "quarter", q4),
+        ("SLA-Y", "year", year),
+    ]
+    assert dispatch(tenant_a, new_year) == 4
+    with tenant_context(tenant_a):
+        kinds = sorted(Report.objects.filter(family=yearly.family).values_list("period_kind"))
+        sent = ReportDelivery.objects.filter(report__period_kind="year").count()
+    assert kinds == [("month",), ("month",), ("quarter",), ("quarter",), ("year",)]
+    assert sent == 3  # the year's report goes to each recipient too
+
+
 # -- dispatch ----------------------------------------------------------------------------
 
 

@@ -9,7 +9,9 @@ Counting is SQL aggregation; the status rules are metrics.compliance (pure).
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection, transaction
@@ -23,10 +25,11 @@ from .. import compliance as rules
 from ..choices import OutageExclusion, Status
 from ..models import ComplianceResult, CreditResult, ImprovementAction, Outage
 from ..periods import bounds, period_end, period_start
+from .pgarrays import array_literal
 from .terms import FamilyTerms, Version, load_terms
 
 CLAIM_TIMEOUT = dt.timedelta(minutes=10)
-BATCH = 500
+BATCH = 2000
 MINUTE = dt.timedelta(minutes=1)
 
 
@@ -66,9 +69,30 @@ def published(family, period: dt.date, ranges: dict | None = None) -> bool:
 # Claiming
 
 
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """A claimed result row: the fields the computation reads (no model instance needed)."""
+
+    pk: int
+    claimed_at: dt.datetime
+    tenant_id: int
+    family: object
+    metric_name: str
+    metric_id: int
+    agreement_id: int
+    period_kind: str
+    period_start: dt.date
+    period_end: dt.date
+
+
 def claim(tenant_id: int, limit: int = BATCH) -> list[tuple[int, dt.datetime]]:
     """Claim up to `limit` stale rows nobody works on; committed at once so other workers
     skip them. Returns (id, claim instant)."""
+    return [(row.pk, row.claimed_at) for row in claim_rows(tenant_id, limit)]
+
+
+def claim_rows(tenant_id: int, limit: int = BATCH) -> list[Claimed]:
+    """claim(), returning the claimed rows' fields with the claim (one statement)."""
     table = ComplianceResult._meta.db_table
     with transaction.atomic(), connection.cursor() as cur:
         cur.execute(
@@ -82,11 +106,12 @@ def claim(tenant_id: int, limit: int = BATCH) -> list[tuple[int, dt.datetime]]:
                 LIMIT %s
                 FOR UPDATE SKIP LOCKED
             )
-            RETURNING id, claimed_at
+            RETURNING id, claimed_at, tenant_id, family, metric_name, metric_id, agreement_id,
+                period_kind, period_start, period_end
             """,
             [tenant_id, CLAIM_TIMEOUT, limit],
         )
-        return cur.fetchall()
+        return [Claimed(*row) for row in cur.fetchall()]
 
 
 def recompute_stale(tenant_id: int, now: dt.datetime | None = None) -> int:
@@ -95,21 +120,16 @@ def recompute_stale(tenant_id: int, now: dt.datetime | None = None) -> int:
     Returns the number of results recomputed."""
     done, follow, all_terms = 0, set(), {}
     while True:
-        claimed = claim(tenant_id)
-        if not claimed:
+        rows = claim_rows(tenant_id)
+        if not rows:
             break
-        rows = list(ComplianceResult.objects.filter(pk__in=[pk for pk, _at in claimed]))
         missing = {r.family for r in rows} - set(all_terms)
         all_terms.update(load_terms(missing))
-        recompute_batch(rows, dict(claimed), all_terms, now)
+        recompute_batch(rows, {r.pk: r.claimed_at for r in rows}, all_terms, now)
         follow |= {(r.family, r.metric_name, r.period_end) for r in rows if r.family in all_terms}
         done += len(rows)
     families = {f for f, _n, _e in follow}
-    results = defaultdict(list)
-    for row in ComplianceResult.objects.filter(family__in=families).values(
-        "family", "metric_name", "period_kind", "period_start", "period_end", "status", "is_open"
-    ):
-        results[row["family"]].append(row)
+    results = _family_results(tenant_id, families)
     months, names = defaultdict(set), defaultdict(set)  # per family, in one pass
     for family, name, end in follow:
         months[family].add(period_start(end - dt.timedelta(days=1), "month"))
@@ -126,6 +146,33 @@ def recompute_stale(tenant_id: int, now: dt.datetime | None = None) -> int:
             update_escalations(all_terms[family], name, now, results[family], existing)
     _store_credits(credits)  # one statement for every family
     return done
+
+
+def _family_results(tenant_id: int, families) -> dict:
+    """{family: [result row as a dict]} of every result of these families (one plain read)."""
+    results = defaultdict(list)
+    if not families:
+        return results
+    keys = (
+        "family",
+        "metric_name",
+        "period_kind",
+        "period_start",
+        "period_end",
+        "status",
+        "is_open",
+    )
+    with connection.cursor() as cur:
+        cur.execute(
+            f"""
+            SELECT {", ".join(keys)} FROM {ComplianceResult._meta.db_table}
+            WHERE tenant_id = %s AND family = ANY(%s::uuid[])
+            """,
+            [tenant_id, array_literal(sorted(families, key=str))],
+        )
+        for row in cur.fetchall():
+            results[row[0]].append(dict(zip(keys, row, strict=True)))
+    return results
 
 
 # ---------------------------------------------------------------------------
@@ -208,7 +255,7 @@ def _write(written: list[dict], claims: dict) -> None:
     for fields in written:
         fields["claim"] = claims.get(fields["id"])
     table = ComplianceResult._meta.db_table
-    arrays = [[_db(f[name]) for f in written] for name, _t in _COLUMNS]
+    arrays = [array_literal([_db(f[name]) for f in written]) for name, _t in _COLUMNS]
     unnest = ", ".join(f"%s::{t}[]" for _n, t in _COLUMNS)
     names = ", ".join(n for n, _t in _COLUMNS)
     sets = ", ".join(
@@ -276,8 +323,6 @@ def _time_counts(rows, now) -> dict:
 
 
 def _db(value):
-    import json
-
     if isinstance(value, list | dict):
         return json.dumps(value, default=str)
     return value
@@ -539,40 +584,69 @@ def update_credits(terms: FamilyTerms, months, results: list[dict] | None = None
     _store_credits(credit_rows(terms, months, results))
 
 
+_CREDIT_COLUMNS = (
+    ("tenant_id", "bigint"),
+    ("family", "uuid"),
+    ("period_start", "date"),
+    ("agreement_id", "bigint"),
+    ("breached_metrics", "smallint"),
+    ("percent", "numeric"),
+    ("amount", "numeric"),
+    ("currency", "text"),
+    ("cap_applied", "boolean"),
+    ("how", "jsonb"),
+    ("computed_at", "timestamptz"),
+)
+
+
 def _store_credits(rows: list[CreditResult]) -> None:
-    if rows:
-        CreditResult.objects.bulk_create(
-            rows,
-            update_conflicts=True,
-            unique_fields=["tenant", "family", "period_start"],
-            update_fields=[
-                "agreement",
-                "breached_metrics",
-                "percent",
-                "amount",
-                "currency",
-                "cap_applied",
-                "how",
-                "computed_at",
-            ],
+    """Upsert the credit rows in one INSERT ... SELECT FROM unnest ... ON CONFLICT."""
+    if not rows:
+        return
+    columns = [
+        [r.tenant_id for r in rows],
+        [r.family for r in rows],
+        [r.period_start for r in rows],
+        [r.agreement_id for r in rows],
+        [r.breached_metrics for r in rows],
+        [r.percent for r in rows],
+        [r.amount for r in rows],
+        [r.currency for r in rows],
+        [r.cap_applied for r in rows],
+        [json.dumps(r.how) for r in rows],
+        [r.computed_at for r in rows],
+    ]
+    names = ", ".join(n for n, _t in _CREDIT_COLUMNS)
+    unnest = ", ".join(f"%s::{t}[]" for _n, t in _CREDIT_COLUMNS)
+    updates = ", ".join(
+        f"{n} = EXCLUDED.{n}"
+        for n, _t in _CREDIT_COLUMNS
+        if n not in ("tenant_id", "family", "period_start")
+    )
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute(
+            f"""
+            INSERT INTO {CreditResult._meta.db_table} ({names})
+            SELECT * FROM unnest({unnest})
+            ON CONFLICT (tenant_id, family, period_start) DO UPDATE SET {updates}
+            """,
+            [array_literal(c) for c in columns],
         )
 
 
 def credit_rows(terms: FamilyTerms, months, results: list[dict]) -> list[CreditResult]:
     out = []
+    breached_by_end = defaultdict(list)  # one pass over the family's results
+    for r in results:
+        if r["family"] == terms.family and r["status"] == Status.BREACHED:
+            breached_by_end[r["period_end"]].append(r["metric_name"])
     for month in months:
         end = period_end(month, "month")
         version = terms.version_for_period(month, end)
         if version is None:
             continue
         agreement = version.agreement
-        breached = sorted(
-            r["metric_name"]
-            for r in results
-            if r["family"] == terms.family
-            and r["period_end"] == end
-            and r["status"] == Status.BREACHED
-        )
+        breached = sorted(breached_by_end.get(end, ()))
         if is_internal(agreement):
             percent, capped, rule = Decimal(0), False, "internal agreement: no credits"
         else:

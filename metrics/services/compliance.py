@@ -29,7 +29,7 @@ from .pgarrays import array_literal
 from .terms import FamilyTerms, Version, load_terms
 
 CLAIM_TIMEOUT = dt.timedelta(minutes=10)
-BATCH = 2000
+BATCH = 5000
 MINUTE = dt.timedelta(minutes=1)
 
 
@@ -255,7 +255,14 @@ def _write(written: list[dict], claims: dict) -> None:
     for fields in written:
         fields["claim"] = claims.get(fields["id"])
     table = ComplianceResult._meta.db_table
-    arrays = [array_literal([_db(f[name]) for f in written]) for name, _t in _COLUMNS]
+    arrays = [
+        array_literal(
+            [json.dumps(f[name], default=str) for f in written]
+            if name in ("exclusions", "details")
+            else [f[name] for f in written]
+        )
+        for name, _t in _COLUMNS
+    ]
     unnest = ", ".join(f"%s::{t}[]" for _n, t in _COLUMNS)
     names = ", ".join(n for n, _t in _COLUMNS)
     sets = ", ".join(
@@ -305,7 +312,8 @@ def _time_counts(rows, now) -> dict:
             ],
         )
         grouped = cur.fetchall()
-    names = {m.pk: m.name for _r, t in rows if t for v in t.versions for m in v.metrics}
+    families = {r.family: t for r, t in rows if t}
+    names = {m.pk: m.name for t in families.values() for v in t.versions for m in v.metrics}
     unknown = {metric for _f, metric, *_rest in grouped if metric not in names}
     if unknown:  # metrics of versions no longer in force
         from agreements.models import MetricDefinition
@@ -320,12 +328,6 @@ def _time_counts(rows, now) -> dict:
         for r, _t in rows
         if (r.family, r.metric_name, r.period_start) in found
     }
-
-
-def _db(value):
-    if isinstance(value, list | dict):
-        return json.dumps(value, default=str)
-    return value
 
 
 def measure(metric, version: Version, terms: FamilyTerms, period, start_at, end_at, now) -> dict:
@@ -599,7 +601,7 @@ _CREDIT_COLUMNS = (
 )
 
 
-def _store_credits(rows: list[CreditResult]) -> None:
+def _store_credits(rows: list[CreditRow]) -> None:
     """Upsert the credit rows in one INSERT ... SELECT FROM unnest ... ON CONFLICT."""
     if not rows:
         return
@@ -634,7 +636,24 @@ def _store_credits(rows: list[CreditResult]) -> None:
         )
 
 
-def credit_rows(terms: FamilyTerms, months, results: list[dict]) -> list[CreditResult]:
+@dataclass(frozen=True, slots=True)
+class CreditRow:
+    """A CreditResult's column values, as _store_credits writes them (no model instance)."""
+
+    tenant_id: int
+    family: object
+    period_start: dt.date
+    agreement_id: int
+    breached_metrics: int
+    percent: Decimal
+    amount: Decimal
+    currency: str
+    cap_applied: bool
+    how: dict
+    computed_at: dt.datetime
+
+
+def credit_rows(terms: FamilyTerms, months, results: list[dict]) -> list[CreditRow]:
     out = []
     breached_by_end = defaultdict(list)  # one pass over the family's results
     for r in results:
@@ -667,11 +686,11 @@ def credit_rows(terms: FamilyTerms, months, results: list[dict]) -> list[CreditR
             "version": agreement.version,
         }
         out.append(
-            CreditResult(
+            CreditRow(
                 tenant_id=agreement.tenant_id,
                 family=terms.family,
                 period_start=month,
-                agreement=agreement,
+                agreement_id=agreement.pk,
                 breached_metrics=len(breached),
                 percent=percent,
                 amount=rules.money(agreement.monthly_fee, percent),

@@ -55,6 +55,7 @@ def manager_login(page):
 def add_metric(page, name, kind, target, minimum, tiers=()):
     page.get_by_role("link", name="Add metric").click()
     row = page.locator("#metric-rows tr.editing")
+    expect(row.get_by_label("Name")).to_be_focused()  # the swapped-in row took focus
     row.get_by_label("Name").fill(name)
     row.get_by_label("Kind").select_option(kind)
     row.get_by_label("Target").fill(target)
@@ -129,6 +130,8 @@ def test_write_approve_activate_and_revise_an_sla(page, manager_login):
     expect(page.get_by_text("New version created")).to_be_visible()
     page.locator("#metric-rows").get_by_role("link", name="Edit Availability").click()
     metric_form = page.locator("#metric-rows tr.editing")
+    # The swapped-in row moves focus to its first field; typing before that lands there.
+    expect(metric_form.locator("input:not([type=hidden])").first).to_be_focused()
     metric_form.get_by_label("Target").fill("99.9")
     metric_form.get_by_role("button", name="Save").click()
     expect(page.locator("#metric-rows").get_by_role("row", name="Availability")).to_contain_text(

@@ -93,24 +93,36 @@ def claim(tenant_id: int, limit: int = BATCH) -> list[tuple[int, dt.datetime]]:
 
 
 def claim_rows(tenant_id: int, limit: int = BATCH) -> list[Claimed]:
-    """claim(), returning the claimed rows' fields with the claim (one statement)."""
+    """claim(), returning the claimed rows' fields with the claim. Two statements in one
+    transaction: lock the ids (SKIP LOCKED), then update them named as a constant array, an
+    index probe per id whatever the statistics say. As one `UPDATE ... WHERE id IN
+    (SELECT ... FOR UPDATE SKIP LOCKED)`, right after a bulk load (no statistics yet: one
+    stale row expected) the subquery was the inner side of a nested loop, re-run per row:
+    2.5 s for 4,810 rows instead of 0.1 s."""
     table = ComplianceResult._meta.db_table
     with transaction.atomic(), connection.cursor() as cur:
         cur.execute(
             f"""
+            SELECT id FROM {table}
+            WHERE tenant_id = %s AND stale
+              AND (claimed_at IS NULL OR claimed_at < now() - %s)
+            ORDER BY family, period_start, id
+            LIMIT %s
+            FOR UPDATE SKIP LOCKED
+            """,
+            [tenant_id, CLAIM_TIMEOUT, limit],
+        )
+        ids = [pk for (pk,) in cur.fetchall()]
+        if not ids:
+            return []
+        cur.execute(
+            f"""
             UPDATE {table} SET claimed_at = clock_timestamp()
-            WHERE id IN (
-                SELECT id FROM {table}
-                WHERE tenant_id = %s AND stale
-                  AND (claimed_at IS NULL OR claimed_at < now() - %s)
-                ORDER BY family, period_start, id
-                LIMIT %s
-                FOR UPDATE SKIP LOCKED
-            )
+            WHERE id = ANY(%s::bigint[])
             RETURNING id, claimed_at, tenant_id, family::text, metric_name, metric_id, agreement_id,
                 period_kind, period_start, period_end
             """,
-            [tenant_id, CLAIM_TIMEOUT, limit],
+            [array_literal(ids)],
         )
         uuids = _Uuids()
         return [

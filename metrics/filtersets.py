@@ -168,6 +168,6 @@ class ImprovementActionFilterSet(django_filters.FilterSet):
     def by_overdue(self, queryset, name, value):
         if value is None:
             return queryset
-        today = timezone.localdate(timezone=tenant_zone(self.request.tenant))
+        today = timezone.localdate(timezone=tenant_zone(getattr(self.request, "tenant", None)))
         rule = ImprovementAction.overdue_on(today)
         return queryset.filter(rule) if value else queryset.exclude(rule)

@@ -319,8 +319,9 @@ def main() -> None:
     )
 
     for size in [int(s) for s in args.memory_sizes.split(",") if s]:
-        slug = f"bench-mem-{size}"
-        prepared(slug, size, min(args.agreements, 20))
+        # At the run's own size, the tenant just measured serves (no second load).
+        slug = tenant.slug if size == n else f"bench-mem-{size}"
+        prepared(slug, size, args.agreements if size == n else min(args.agreements, 20))
         out = subprocess.run(
             [sys.executable, __file__, "--memory-child", slug],
             capture_output=True,

@@ -6,9 +6,10 @@ Metric definitions are contract terms and live in agreements (agreements.models.
 from .clocks import ClockWarning, TicketClock
 from .records import Delivery, Outage, Sample, Ticket
 from .results import ComplianceResult, CreditResult, ImprovementAction
-from .surfaces import ImportJob, ImportMapping, WebhookEvent, WebhookSecret  # noqa: F401 (h5b)
+from .surfaces import ClockRecompute, ImportJob, ImportMapping, WebhookEvent, WebhookSecret  # noqa: F401 (h5b)
 
 __all__ = [
+    "ClockRecompute",
     "ClockWarning",
     "ComplianceResult",
     "CreditResult",

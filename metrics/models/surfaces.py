@@ -150,3 +150,44 @@ class WebhookEvent(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.event_id} {self.status}"
+
+
+class ClockRecompute(TenantOwned):
+    """A recompute of the clocks a calendar change or a newly active agreement version
+    affects (metrics.services.hooks): queued with the change, run by a worker in batches
+    that each commit, so `done` of `total` tickets is the progress users see."""
+
+    calendar = models.ForeignKey(
+        "agreements.BusinessCalendar",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    families = models.JSONField(default=list, blank=True)
+    subject = models.CharField(_("changed"), max_length=200)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.QUEUED
+    )
+    total = models.PositiveIntegerField(_("tickets"), default=0)
+    done = models.PositiveIntegerField(_("recomputed"), default=0)
+    message = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)  # the worker's sign of life
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("clock recompute")
+        verbose_name_plural = _("clock recomputes")
+
+    def __str__(self) -> str:
+        return self.subject
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (ImportStatus.DONE, ImportStatus.FAILED)
+
+    @property
+    def percent(self) -> int:
+        return int(self.done * 100 / self.total) if self.total else 0

@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from slaweb.tenancy.models import TenantOwned
+from slaweb.tenancy.models import Tenant, TenantOwned
 
 from ..choices import RUNNING_STATES, ClockKind, ClockState
 from .records import Ticket
@@ -20,15 +20,42 @@ class TicketClock(TenantOwned):
     the period of that due time; otherwise it waits for its stop).
     """
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="clocks")
+    # Each clock row is written by bulk ingestion, so every key costs a check per row at
+    # commit. The composite keys (tenant_id, x_id) -> x (tenant_id, id) that
+    # slaweb/tenancy/db_security.py adds already prove that the ticket, metric, agreement
+    # and calendar exist (and the tenant, through them), so the single-column constraints
+    # are off; on_delete stays Django's (CASCADE, SET_NULL run in the collector, never in
+    # the database). Indexes kept where a lookup needs one: ticket and metric lookups run
+    # with the tenant (RLS, scoped manager) and use clock_unique and clock_period_idx;
+    # agreement (a draft's delete) and calendar (SET_NULL) keep their own.
+    tenant = models.ForeignKey(
+        Tenant,
+        on_delete=models.CASCADE,
+        editable=False,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    ticket = models.ForeignKey(
+        Ticket,
+        on_delete=models.CASCADE,
+        related_name="clocks",
+        db_constraint=False,
+        db_index=False,
+    )
     metric = models.ForeignKey(
-        "agreements.MetricDefinition", on_delete=models.CASCADE, related_name="clocks"
+        "agreements.MetricDefinition",
+        on_delete=models.CASCADE,
+        related_name="clocks",
+        db_constraint=False,
+        db_index=False,
     )
     agreement = models.ForeignKey(
         "agreements.Agreement",
         on_delete=models.CASCADE,
         related_name="clocks",
         help_text="The version whose terms computed this clock.",
+        db_constraint=False,
     )
     family = models.UUIDField(editable=False)
     kind = models.CharField(_("clock"), max_length=12, choices=ClockKind.choices)
@@ -38,6 +65,7 @@ class TicketClock(TenantOwned):
         null=True,
         blank=True,
         related_name="+",
+        db_constraint=False,
     )
     calendar_hash = models.CharField(max_length=64)
     started_at = models.DateTimeField(_("started at"))

@@ -16,6 +16,11 @@ platform table without tenant_id that names its tenant in one key to tenancy_ten
 (e.g. a link looked up before the tenant is known) gets the same composite key through
 that column. This is also the shape a distributed PostgreSQL (Citus) needs: every key
 carries the distribution column (docs/operations/scaling.md).
+
+A model may turn a key's own constraint off (`db_constraint=False`, e.g. the clock rows
+bulk ingestion writes, where each check costs per row): the composite partner is then
+derived from the model field instead of the catalog, so the reference is still checked,
+with the tenant.
 """
 
 from __future__ import annotations
@@ -109,6 +114,57 @@ def foreign_keys(cursor) -> list[ForeignKey]:
     ]
 
 
+def unconstrained_keys(tables: set[str] | None = None) -> list[ForeignKey]:
+    """Keys declared on models with `db_constraint=False`, shaped like catalog keys (the
+    name says where they come from), so the composite partners are derived from them too.
+    `tables`: only keys from these (existing) tables."""
+    from django.apps import apps
+    from django.db import models
+
+    keys = []
+    for model in apps.get_models():
+        table = model._meta.db_table
+        if tables is not None and table not in tables:
+            continue
+        for field in model._meta.concrete_fields:
+            if isinstance(field, models.ForeignKey) and not field.db_constraint:
+                keys.append(
+                    ForeignKey(
+                        f"{model.__name__}.{field.name} (model, no constraint)",
+                        table,
+                        (field.column,),
+                        field.related_model._meta.db_table,
+                        (field.target_field.column,),
+                        True,
+                        True,
+                    )
+                )
+    return keys
+
+
+def all_keys(cursor) -> list[ForeignKey]:
+    """The catalog's keys and the models' unconstrained ones (of tables that exist)."""
+    existing = set(connections["default"].introspection.table_names(cursor))
+    return foreign_keys(cursor) + unconstrained_keys(existing)
+
+
+def missing_partners(keys: list[ForeignKey], tables: set[str]) -> list[str]:
+    """Links to a tenant table without their composite (tenant) partner among `keys`."""
+    present = {(k.table, k.columns, k.parent, k.parent_columns): k for k in keys}
+    missing = []
+    for link, tenant_column in tenant_links(keys, tables):
+        wanted = (
+            link.table,
+            (tenant_column, *link.columns),
+            link.parent,
+            ("tenant_id", *link.parent_columns),
+        )
+        partner = present.get(wanted)
+        if partner is None or not (partner.deferrable and partner.deferred):
+            missing.append(f"{link.table}.{link.columns[0]} -> {link.parent}")
+    return missing
+
+
 def unique_indexes(cursor) -> list[UniqueIndex]:
     cursor.execute(UNIQUE_INDEXES_SQL)
     return [
@@ -151,7 +207,7 @@ def _identifier(*parts: str) -> str:
 def composite_key_statements(cursor) -> list[str]:
     """What is missing for every tenant-to-tenant key to carry tenant_id (idempotent)."""
     tables = set(tenant_tables(cursor))
-    keys = foreign_keys(cursor)
+    keys = all_keys(cursor)
     unique = {(u.table, frozenset(u.columns)) for u in unique_indexes(cursor) if not u.partial}
     present = {(k.table, k.columns, k.parent, k.parent_columns) for k in keys}
     statements = []

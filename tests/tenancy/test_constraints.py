@@ -2,6 +2,8 @@
 
 - every foreign key between two tenant tables has a composite partner
   (tenant_id, <fk>) -> parent (tenant_id, <key>), deferred and MATCH SIMPLE like Django's;
+  a key whose own constraint a model turns off (`db_constraint=False`) counts too, read
+  from the model: the composite partner is then what checks it;
 - no table without tenant_id points at a tenant table (a many-to-many table must be an
   explicit through model that carries the tenant);
 - every unique constraint or unique index of a tenant table starts with tenant_id, except
@@ -14,10 +16,14 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 
 from slaweb.tenancy.db_security import (
+    ForeignKey,
+    all_keys,
     composite_key_statements,
     foreign_keys,
+    missing_partners,
     tenant_links,
     tenant_tables,
+    unconstrained_keys,
     unique_indexes,
 )
 from tests.factories.registry import factories_by_table
@@ -26,31 +32,66 @@ pytestmark = pytest.mark.django_db
 
 
 def catalog():
+    """Tenant tables, keys (the catalog's and the models' unconstrained ones), unique indexes."""
     with connection.cursor() as cursor:
         tables = set(tenant_tables(cursor))
-        return tables, foreign_keys(cursor), unique_indexes(cursor)
+        return tables, all_keys(cursor), unique_indexes(cursor)
 
 
 def test_every_key_to_a_tenant_table_has_a_composite_partner_with_the_tenant():
     tables, keys, _ = catalog()
     links = tenant_links(keys, tables)
     assert len(links) >= 10, "the catalog query finds the agreements' keys (not vacuous)"
-    composite = {(k.table, k.columns, k.parent, k.parent_columns): k for k in keys}
-    missing = []
-    for link, tenant_column in links:
-        partner = composite.get(
-            (
-                link.table,
-                (tenant_column, *link.columns),
-                link.parent,
-                ("tenant_id", *link.parent_columns),
-            )
-        )
-        if partner is None:
-            missing.append(f"{link.table}.{link.columns[0]} -> {link.parent}")
-        else:
-            assert partner.deferrable and partner.deferred, partner.name
-    assert not missing, missing
+    assert not missing_partners(keys, tables), missing_partners(keys, tables)
+
+
+def test_a_key_without_its_own_constraint_is_still_checked_with_the_tenant():
+    """The clock rows' keys have no single-column constraint (bulk ingestion pays per row
+    for each); each is still a link that needs, and has, its composite partner."""
+    tables, keys, _ = catalog()
+    declared = [k for k in unconstrained_keys(tables) if k.parent in tables]
+    assert {k.columns[0] for k in declared if k.table == "metrics_ticketclock"} >= {
+        "ticket_id",
+        "metric_id",
+        "agreement_id",
+        "calendar_id",
+    }
+    with connection.cursor() as cursor:
+        constrained = {(k.table, k.columns) for k in foreign_keys(cursor)}
+    assert not any((k.table, k.columns) in constrained for k in declared)
+    links = {(link.table, link.columns) for link, _column in tenant_links(keys, tables)}
+    assert all((k.table, k.columns) in links for k in declared)
+    # Without its composite partner such a key is reported (the rule is not vacuous for
+    # keys that exist only on the model).
+    partners = {(k.table, ("tenant_id", *k.columns)) for k in declared}
+    without = [k for k in keys if (k.table, k.columns) not in partners]
+    assert sorted(missing_partners(without, tables)) == sorted(
+        f"{k.table}.{k.columns[0]} -> {k.parent}" for k in declared
+    )
+
+
+def test_a_model_key_with_neither_constraint_nor_partner_is_reported():
+    tables = {"child", "parent"}
+    lone = ForeignKey(
+        "Child.parent (model, no constraint)",
+        "child",
+        ("parent_id",),
+        "parent",
+        ("id",),
+        True,
+        True,
+    )
+    assert missing_partners([lone], tables) == ["child.parent_id -> parent"]
+    partner = ForeignKey(
+        "child_parent_id_tenant_fk",
+        "child",
+        ("tenant_id", "parent_id"),
+        "parent",
+        ("tenant_id", "id"),
+        True,
+        True,
+    )
+    assert missing_partners([lone, partner], tables) == []
 
 
 def test_every_foreign_key_of_a_tenant_table_to_another_carries_tenant_id():
@@ -176,6 +217,8 @@ FROZEN_ROWS = {"reports_report": "is published and cannot change"}
 
 
 def test_every_tenant_column_is_not_null_and_points_at_the_tenant():
+    """Through its own key, or (constraint turned off on the model) through a composite key
+    to a parent whose tenant column points at the tenant."""
     tables, keys, _ = catalog()
     with connection.cursor() as cursor:
         cursor.execute(
@@ -184,7 +227,20 @@ def test_every_tenant_column_is_not_null_and_points_at_the_tenant():
             [sorted(tables)],
         )
         assert cursor.fetchall() == []
+    with connection.cursor() as cursor:
+        constrained = foreign_keys(cursor)
     to_tenant = {
-        k.table for k in keys if k.columns == ("tenant_id",) and k.parent == "tenancy_tenant"
+        k.table for k in constrained if k.columns == ("tenant_id",) and k.parent == "tenancy_tenant"
     }
-    assert to_tenant == tables
+    declared = {
+        k.table
+        for k in unconstrained_keys(tables)
+        if k.columns == ("tenant_id",) and k.parent == "tenancy_tenant"
+    }
+    through_parent = {
+        k.table
+        for k in constrained
+        if len(k.columns) > 1 and k.columns[0] == "tenant_id" and k.parent in to_tenant
+    }
+    assert to_tenant | (declared & through_parent) == tables
+    assert declared >= {"metrics_ticketclock"}, "the clock rows' tenant key is on the model"

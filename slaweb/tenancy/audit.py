@@ -1,7 +1,7 @@
 """Audit trail: every save and delete of a tenant-owned model becomes an AuditEvent.
 
 Bulk operations (QuerySet.update, bulk_create) send no signals; services that use them
-record an event themselves with `record()`.
+record an event themselves with `record()` (or `record_created()` for many inserted rows).
 """
 
 from __future__ import annotations
@@ -43,28 +43,49 @@ def diff(instance) -> dict:
     }
 
 
+def _event_fields(instance, action: str, changes: dict | None, actor) -> dict:
+    return {
+        "tenant_id": instance.tenant_id,
+        "actor_id": actor.user_id if actor else None,
+        "actor_label": actor.label if actor else "system",
+        "via": actor.via if actor else "",
+        "action": action,
+        "model": instance._meta.label_lower,
+        "object_id": str(instance.pk),
+        "object_repr": str(instance)[:200],
+        "changes": changes or {},
+    }
+
+
 def record(instance, action: str, changes: dict | None = None) -> None:
     from .models import AuditEvent
 
+    AuditEvent.objects.create(**_event_fields(instance, action, changes, current_actor()))
+
+
+def _created(instance) -> dict:
+    return {k: _plain([None, v]) for k, v in _snapshot(instance).items()}
+
+
+def record_created(instances) -> None:
+    """The "create" events of rows a service inserted in bulk (no post_save), with the
+    content a save would have written, in one INSERT."""
+    from .models import AuditEvent
+
     actor = current_actor()
-    AuditEvent.objects.create(
-        tenant_id=instance.tenant_id,
-        actor_id=actor.user_id if actor else None,
-        actor_label=actor.label if actor else "system",
-        via=actor.via if actor else "",
-        action=action,
-        model=instance._meta.label_lower,
-        object_id=str(instance.pk),
-        object_repr=str(instance)[:200],
-        changes=changes or {},
-    )
+    events = []
+    for instance in instances:
+        events.append(AuditEvent(**_event_fields(instance, "create", _created(instance), actor)))
+        instance._loaded_values = _snapshot(instance)
+    if events:
+        AuditEvent.objects.bulk_create(events)
 
 
 def _on_save(sender, instance, created, raw=False, **kwargs):
     if raw or not _is_audited(sender):
         return
     if created:
-        record(instance, "create", {k: _plain([None, v]) for k, v in _snapshot(instance).items()})
+        record(instance, "create", _created(instance))
     else:
         changes = diff(instance)
         if changes:

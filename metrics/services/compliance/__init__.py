@@ -31,7 +31,9 @@ from .follow import (  # noqa: F401
     CreditRow,
     _store_credits,
     credit_rows,
+    escalation_plan,
     is_internal,
+    store_escalations,
     update_credits,
     update_escalations,
 )
@@ -146,16 +148,16 @@ def recompute_stale(tenant_id: int, now: dt.datetime | None = None) -> int:
             "family", "metric_name", "streak_start"
         )
     )
-    credits = []
-    # One transaction for the follow-ups: a first aggregation creates an improvement action
-    # (and its audit event) per run of breaches, hundreds at 200 agreements, and committed
-    # one by one they cost a WAL flush each.
+    credits, actions = [], []
+    for family in families:
+        credits += credit_rows(all_terms[family], sorted(months[family]), results[family])
+        for name in names[family]:
+            actions += escalation_plan(all_terms[family], name, results[family], existing)
+    # One transaction for the follow-ups, a statement each for every family: the credits,
+    # the new improvement actions, their audit events (a first aggregation creates hundreds).
     with transaction.atomic():
-        for family in families:
-            credits += credit_rows(all_terms[family], sorted(months[family]), results[family])
-            for name in names[family]:
-                update_escalations(all_terms[family], name, now, results[family], existing)
-        _store_credits(credits)  # one statement for every family
+        _store_credits(credits)
+        store_escalations(actions)
     return done
 
 

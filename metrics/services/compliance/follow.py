@@ -12,6 +12,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from agreements.choices import AgreementKind, CustomerKind
+from slaweb.tenancy import audit
 
 from ... import compliance as rules
 from ...choices import Status
@@ -169,26 +170,32 @@ def update_escalations(
 ) -> list[ImprovementAction]:
     """N consecutive missed closed periods of one metric create one improvement action per
     run; a run is identified by its first period, so a recompute never creates another.
-    `results`: the family's result rows if already read."""
+    `results`: the family's result rows if already read. Returns the actions created."""
+    if results is None:
+        results = [
+            {"metric_name": metric_name, "is_open": False, **row}
+            for row in ComplianceResult.objects.filter(
+                family=terms.family, metric_name=metric_name, is_open=False
+            ).values("period_start", "period_kind", "status", "period_end")
+        ]
+    return store_escalations(escalation_plan(terms, metric_name, results, existing))
+
+
+def escalation_plan(
+    terms: FamilyTerms, metric_name: str, results: list[dict], existing: set | None = None
+) -> list[ImprovementAction]:
+    """The improvement actions the runs of missed periods of one metric call for (unsaved),
+    without those in `existing` ((family, metric name, streak start) read for the batch)."""
     from ...periods import previous
 
-    if results is None:
-        rows = list(
-            ComplianceResult.objects.filter(
-                family=terms.family, metric_name=metric_name, is_open=False
-            )
-            .order_by("period_start")
-            .values_list("period_start", "period_kind", "status", "period_end")
-        )
-    else:
-        rows = sorted(
-            (r["period_start"], r["period_kind"], r["status"], r["period_end"])
-            for r in results
-            if r["metric_name"] == metric_name and not r["is_open"]
-        )
-    created = []
+    rows = sorted(
+        (r["period_start"], r["period_kind"], r["status"], r["period_end"])
+        for r in results
+        if r["metric_name"] == metric_name and not r["is_open"]
+    )
+    planned = []
     if not rows:
-        return created
+        return planned
     # A missing period between two rows breaks a run.
     series, expected = [], None
     for start, kind, status, _end in rows:
@@ -207,22 +214,77 @@ def update_escalations(
         if existing is not None and (terms.family, metric_name, streak_start) in existing:
             continue  # created by an earlier run (read once for the batch)
         agreement = version.agreement
-        action, was_created = ImprovementAction.objects.get_or_create(
-            tenant_id=agreement.tenant_id,
-            family=terms.family,
-            metric_name=metric_name,
-            streak_start=streak_start,
-            defaults={
-                "agreement": agreement,
-                "metric": metric,
-                "triggered_by": [p.isoformat() for p in periods],
-                "owner": metric.provider_responsible or agreement.provider_contact_name,
-                "due_date": ends[periods[-1]]
-                + dt.timedelta(days=agreement.escalation_plan_due_days),
-            },
+        planned.append(
+            ImprovementAction(
+                tenant_id=agreement.tenant_id,
+                family=terms.family,
+                metric_name=metric_name,
+                streak_start=streak_start,
+                agreement=agreement,
+                metric=metric,
+                triggered_by=[p.isoformat() for p in periods],
+                owner=metric.provider_responsible or agreement.provider_contact_name,
+                due_date=ends[periods[-1]] + dt.timedelta(days=agreement.escalation_plan_due_days),
+            )
         )
-        if was_created:
-            created.append(action)
+    return planned
+
+
+_ACTION_COLUMNS = (
+    ("tenant_id", "bigint"),
+    ("family", "uuid"),
+    ("agreement_id", "bigint"),
+    ("metric_id", "bigint"),
+    ("metric_name", "text"),
+    ("streak_start", "date"),
+    ("triggered_by", "jsonb"),
+    ("owner", "text"),
+    ("due_date", "date"),
+    ("status", "text"),
+    ("notes", "text"),
+    ("verification", "text"),
+    ("created_at", "timestamptz"),
+    ("updated_at", "timestamptz"),
+)
+
+
+def store_escalations(planned: list[ImprovementAction]) -> list[ImprovementAction]:
+    """Insert the planned actions in one statement; one that exists already (unique by
+    tenant, family, metric name and streak start: an earlier run, or a concurrent worker)
+    is left alone. The created ones get their audit events, with the content a save writes,
+    in one more statement. Returns the created actions."""
+    if not planned:
+        return []
+    at = timezone.now()
+    for action in planned:
+        action.created_at = action.updated_at = at
+    columns = [
+        [json.dumps(a.triggered_by) if n == "triggered_by" else getattr(a, n) for a in planned]
+        for n, _t in _ACTION_COLUMNS
+    ]
+    names = ", ".join(n for n, _t in _ACTION_COLUMNS)
+    unnest = ", ".join(f"%s::{t}[]" for _n, t in _ACTION_COLUMNS)
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute(
+            f"""
+            INSERT INTO {ImprovementAction._meta.db_table} ({names})
+            SELECT * FROM unnest({unnest})
+            ON CONFLICT (tenant_id, family, metric_name, streak_start) DO NOTHING
+            RETURNING id, tenant_id, family::text, metric_name, streak_start
+            """,
+            [array_literal(c) for c in columns],
+        )
+        ids = {(t, f, n, s): pk for pk, t, f, n, s in cur.fetchall()}
+        created = []
+        for action in planned:
+            pk = ids.get(
+                (action.tenant_id, str(action.family), action.metric_name, action.streak_start)
+            )
+            if pk is not None:
+                action.pk = pk
+                action._state.adding = False
+                created.append(action)
+        audit.record_created(created)
     return created
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from . import compliance as rules
 from .choices import RUNNING_STATES, Status
 from .models import (
+    ClockRecompute,
     ComplianceResult,
     CreditResult,
     Delivery,
@@ -20,6 +21,25 @@ from .models import (
     Ticket,
     TicketClock,
 )
+
+RECOMPUTE_SHOWN_DONE = dt.timedelta(minutes=15)
+RECOMPUTE_SHOWN_FAILED = dt.timedelta(days=7)
+
+
+def recent_recomputes(now: dt.datetime, limit: int = 5) -> list[ClockRecompute]:
+    """Clock recomputes worth a banner, unfinished ones first: unfinished, failed in the last
+    week, and done within a quarter of an hour having recomputed something."""
+    shown = (
+        Q(status__in=[ClockRecompute.Status.QUEUED, ClockRecompute.Status.RUNNING])
+        | Q(status=ClockRecompute.Status.FAILED, finished_at__gte=now - RECOMPUTE_SHOWN_FAILED)
+        | Q(
+            status=ClockRecompute.Status.DONE,
+            finished_at__gte=now - RECOMPUTE_SHOWN_DONE,
+            total__gt=0,
+        )
+    )
+    unfinished_first = F("finished_at").desc(nulls_first=True)
+    return list(ClockRecompute.objects.filter(shown).order_by(unfinished_first, "-id")[:limit])
 
 
 def tickets() -> QuerySet[Ticket]:

@@ -3,7 +3,8 @@
 - recompute_compliance: the worker that claims stale results (SKIP LOCKED) and recomputes them;
   queued on commit by every ingest, so a burst costs one recompute per stale period.
 - recompute_open_periods: nightly (beat) - the current and previous periods of every metric.
-- recompute_clocks: after a calendar change or a new agreement version, with progress.
+- recompute_clocks: after a calendar change or a new agreement version (a ClockRecompute
+  row holds its progress).
 """
 
 from __future__ import annotations
@@ -36,17 +37,11 @@ def recompute_open_periods() -> int:
     return for_each_tenant(recompute_open_periods_for_tenant)
 
 
-@shared_task(base=TenantTask, bind=True, name="metrics.recompute_clocks")
-def recompute_clocks(self, tenant_id: int, calendar_id=None, families=None) -> int:
-    from .services.clocks import recompute_clocks as run
-    from .services.hooks import audit_recompute
+@shared_task(base=TenantTask, name="metrics.recompute_clocks", ignore_result=True)
+def recompute_clocks(tenant_id: int, job_id: int) -> int:
+    from .services.hooks import run_recompute
 
-    def progress(done: int, total: int) -> None:
-        if self.request.id:
-            self.update_state(state="PROGRESS", meta={"done": done, "total": total})
-
-    done = run(tenant_id, calendar_id=calendar_id, families=families, progress=progress)
-    audit_recompute(calendar_id, families, done)
+    done = run_recompute(job_id)
     recompute_compliance.delay(tenant_id)
     return done
 

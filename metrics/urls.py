@@ -6,6 +6,12 @@ app_name = "metrics"
 
 urlpatterns = [
     path("metrics/board/", views.BoardView.as_view(), name="board"),
+    path("metrics/recompute/", views.RecomputeStatusView.as_view(), name="recompute"),
+    path(
+        "metrics/recompute/<int:pk>/run-again/",
+        views.RecomputeRunAgainView.as_view(),
+        name="recompute-run-again",
+    ),
     path("metrics/agreements/<int:pk>/", views.GridView.as_view(), name="grid"),
     path("metrics/results/<int:pk>/", views.ResultDetailView.as_view(), name="result"),
     path("metrics/actions/", views.ActionListView.as_view(), name="action-list"),

@@ -12,6 +12,7 @@ from django.db.models import BooleanField, ExpressionWrapper
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import DetailView, ListView, TemplateView
@@ -33,6 +34,7 @@ from .filtersets import (
 )
 from .forms import ImprovementActionForm, MappingForm, UploadForm
 from .models import (
+    ClockRecompute,
     ComplianceResult,
     Delivery,
     ImportJob,
@@ -46,6 +48,7 @@ from .models import (
 )
 from .models.surfaces import ImportStatus
 from .periods import agreement_time_zone, bounds
+from .services import hooks
 from .webhooks import create_secret
 
 PAGE_SIZE = 50
@@ -161,6 +164,7 @@ class GridView(TenantTimeMixin, TenantPageMixin, DetailView):
             ]
             tables.append({"kind": kind, "label": labels[kind], "periods": periods, "rows": rows})
         context["tables"] = tables
+        context["recomputes"] = selectors.recent_recomputes(timezone.now())
         return context
 
 
@@ -235,7 +239,37 @@ class BoardView(TenantTimeMixin, TenantPageMixin, ListView):
         shares = warnings.Shares(self.now)
         context["risks"] = [shares.risk(clock) for clock in context["object_list"]]
         context["now"] = self.now
+        context["recomputes"] = selectors.recent_recomputes(self.now)
         return context
+
+
+class RecomputeStatusView(TenantTimeMixin, TenantPageMixin, TemplateView):
+    """The clock-recompute banner alone: what the grid and the board poll while one runs."""
+
+    template_name = "metrics/_recompute.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["recomputes"] = selectors.recent_recomputes(timezone.now())
+        return context
+
+
+class RecomputeRunAgainView(TenantTimeMixin, TenantPageMixin, DetailView):
+    """Queue a failed or stalled clock recompute once more (managers)."""
+
+    model = ClockRecompute
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        job = self.get_object()
+        if hooks.run_again(job):
+            messages.success(request, _("The recompute was queued again."))
+        else:
+            messages.error(request, _("This recompute is still running or has finished."))
+        back = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+            back = tenant_url(request, "metrics:board")
+        return redirect(back)
 
 
 # -- improvement actions -------------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -152,10 +154,18 @@ class WebhookEvent(TenantOwned):
         return f"{self.event_id} {self.status}"
 
 
+# A batch of 20,000 tickets takes well under a minute; a quarter of an hour without one is a
+# worker that stopped.
+RECOMPUTE_STUCK_AFTER = dt.timedelta(minutes=15)
+
+
 class ClockRecompute(TenantOwned):
     """A recompute of the clocks a calendar change or a newly active agreement version
     affects (metrics.services.hooks): queued with the change, run by a worker in batches
     that each commit, so `done` of `total` tickets is the progress users see."""
+
+    Status = ImportStatus
+    audited = False  # a progress record; the recompute is audited on its calendar or agreement
 
     calendar = models.ForeignKey(
         "agreements.BusinessCalendar",
@@ -165,13 +175,12 @@ class ClockRecompute(TenantOwned):
         related_name="+",
     )
     families = models.JSONField(default=list, blank=True)
-    subject = models.CharField(_("changed"), max_length=200)
+    subject = models.CharField(max_length=200)  # the calendar's name or "<reference> v<n>"
     status = models.CharField(
         _("status"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.QUEUED
     )
     total = models.PositiveIntegerField(_("tickets"), default=0)
     done = models.PositiveIntegerField(_("recomputed"), default=0)
-    message = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)  # the worker's sign of life
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -191,3 +200,15 @@ class ClockRecompute(TenantOwned):
     @property
     def percent(self) -> int:
         return int(self.done * 100 / self.total) if self.total else 0
+
+    @property
+    def is_stalled(self) -> bool:
+        """Running, but no batch committed for RECOMPUTE_STUCK_AFTER: its worker stopped."""
+        return (
+            self.status == ImportStatus.RUNNING
+            and timezone.now() - self.updated_at > RECOMPUTE_STUCK_AFTER
+        )
+
+    @property
+    def can_run_again(self) -> bool:
+        return self.status == ImportStatus.FAILED or self.is_stalled

@@ -338,6 +338,8 @@ def recompute_clocks(
     now = timezone.now()
     done = 0
     terms = load_terms(families_of(calendar_id, families))
+    if progress is not None:
+        progress(0, len(ids))
     for start in range(0, len(ids), RECOMPUTE_BATCH):
         batch = ids[start : start + RECOMPUTE_BATCH]
         with transaction.atomic():

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import factory
+from django.utils import timezone
 
-from metrics.models import ImportJob, ImportMapping, WebhookEvent, WebhookSecret
+from metrics.models import ClockRecompute, ImportJob, ImportMapping, WebhookEvent, WebhookSecret
 
 from .base import TenantOwnedFactory
 
 __all__ = [
+    "ClockRecomputeFactory",
     "ImportJobFactory",
     "ImportMappingFactory",
     "WebhookEventFactory",
@@ -59,3 +61,16 @@ class WebhookEventFactory(TenantOwnedFactory):
 
     class Meta:
         model = WebhookEvent
+
+
+class ClockRecomputeFactory(TenantOwnedFactory):
+    """A clock recompute that failed a minute ago after 3 of 10 tickets (shown, can run again)."""
+
+    subject = factory.Sequence(lambda n: f"Calendar {n}")
+    status = "failed"
+    total = 10
+    done = 3
+    finished_at = factory.LazyFunction(timezone.now)
+
+    class Meta:
+        model = ClockRecompute

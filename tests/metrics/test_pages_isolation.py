@@ -12,7 +12,11 @@ from tests.factories.metrics import (
     TicketClockFactory,
     TicketFactory,
 )
-from tests.factories.metrics_surfaces import ImportJobFactory, WebhookEventFactory
+from tests.factories.metrics_surfaces import (
+    ClockRecomputeFactory,
+    ImportJobFactory,
+    WebhookEventFactory,
+)
 from tests.isolation import PageIsolationTests
 
 
@@ -92,3 +96,12 @@ class TestWebhookSettingsIsolation(PageIsolationTests):
 
     def marker(self, obj):
         return obj.event_id
+
+
+class TestClockRecomputeIsolation(PageIsolationTests):
+    factory = ClockRecomputeFactory
+    post_url_names = ["metrics:recompute-run-again"]
+    list_url_names = ["metrics:recompute", "metrics:board"]
+
+    def marker(self, obj):
+        return obj.subject

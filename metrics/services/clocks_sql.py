@@ -171,10 +171,14 @@ def _statement(wt: WorkingTime) -> str:
     us = WorkingTime.us
     w = wt.w
     cols = ", ".join(CLOCK_COLUMNS)
+    # A row is rewritten only when a value changed: a calendar edit changes every clock's
+    # calendar_hash but the values of few (a day off moves only the clocks that span it), and
+    # rewriting a row costs a new version in every index. So calendar_hash records the
+    # calendar version that last changed the clock (the ClockRecompute row records the run).
     changed = " OR ".join(
         f"c.{name} IS DISTINCT FROM EXCLUDED.{name}"
         for name in CLOCK_COLUMNS
-        if name not in ("ticket_id", "metric_id")
+        if name not in ("ticket_id", "metric_id", "calendar_hash")
     )
     return f"""
     WITH cu AS (

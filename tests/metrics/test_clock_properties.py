@@ -25,7 +25,6 @@ FIELDS = (
     "paused",
     "state",
     "period_start",
-    "calendar_hash",
 )
 
 
@@ -88,6 +87,15 @@ def engine_clock(ticket: Ticket, clock: TicketClock):
     )
 
 
+def tuple_ids() -> dict[int, str]:
+    """Each clock row's physical place: an UPDATE writes a new row version elsewhere."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT id, ctid::text FROM metrics_ticketclock")
+        return dict(cur.fetchall())
+
+
 def snapshot():
     return sorted(TicketClock.objects.values_list(*FIELDS))
 
@@ -128,6 +136,8 @@ def test_recompute_after_a_calendar_change_equals_from_scratch(agreement, scope_
     rng = random.Random(7)
     ingest_records("tickets", random_tickets(rng, 200))
     before = snapshot()
+    written = tuple_ids()
+    old_hash = TicketClock.objects.values_list("calendar_hash", flat=True).first()
     calendar = agreement.default_calendar
     for day in (3, 4, 5, 10):  # company days off in March
         CalendarHoliday.objects.create(calendar=calendar, date=dt.date(2026, 3, day), name="Off")
@@ -135,6 +145,16 @@ def test_recompute_after_a_calendar_change_equals_from_scratch(agreement, scope_
     assert done == 200
     after = snapshot()
     assert after != before  # the days off moved due times
+    # Only the clocks whose values moved were rewritten (a new row version: a new ctid); they
+    # name the new calendar version.
+    moved = {row[:2] for row in set(after) - set(before)}
+    now_at = tuple_ids()
+    rows = TicketClock.objects.values_list("ticket_id", "metric_id", "pk", "calendar_hash")
+    for ticket_id, metric_id, pk, calendar_hash in rows:
+        rewritten = now_at[pk] != written[pk]
+        assert rewritten == ((ticket_id, metric_id) in moved)
+        assert (calendar_hash != old_hash) == rewritten
+    assert 0 < len(moved) < len(written)
     TicketClock.objects.all().delete()
     compute_clocks(tenant_a.pk, list(Ticket.objects.values_list("pk", flat=True)))
     assert snapshot() == after

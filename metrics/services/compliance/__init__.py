@@ -37,7 +37,7 @@ from .follow import (  # noqa: F401
     update_credits,
     update_escalations,
 )
-from .measures import _time_metric, measure, outage_exclusion  # noqa: F401
+from .measures import Item, _time_metric, measure, measure_many, outage_exclusion  # noqa: F401
 from .published import (  # noqa: F401
     _published_sources,
     published,
@@ -217,13 +217,31 @@ def recompute_batch(rows, claims: dict, terms: dict, now=None) -> None:
     counts = _time_counts(
         [(row, t) for row, t, _v, m in plans if m is not None and m.kind in TIME_KINDS], now
     )
+    measured = measure_many(
+        [
+            Item(
+                row.pk,
+                metric,
+                version,
+                t,
+                row.period_start,
+                *bounds(row.period_start, row.period_kind, t.tz),
+            )
+            for row, t, version, metric in plans
+            if metric is not None and metric.kind not in TIME_KINDS
+        ],
+        now,
+    )
     written = [
-        compute_fields(row, t, version, metric, now, counts) for row, t, version, metric in plans
+        compute_fields(row, t, version, metric, now, counts, measured)
+        for row, t, version, metric in plans
     ]
     _write(written, claims)
 
 
-def compute_fields(row, terms, version, metric, now, counts) -> dict:
+def compute_fields(row, terms, version, metric, now, counts, measured=None) -> dict:
+    """A row's fields; `counts` (time metrics) and `measured` (other kinds, by result id) as
+    the batch computed them, a row missing there measured alone."""
     fields = {"id": row.pk, "metric_id": row.metric_id, "agreement_id": row.agreement_id}
     if metric is None:
         fields.update(
@@ -243,7 +261,10 @@ def compute_fields(row, terms, version, metric, now, counts) -> dict:
     if metric.kind in TIME_KINDS:
         fields.update(_time_metric(metric, counts.get(row.pk, (0, 0, 0, 0))))
     else:
-        fields.update(measure(metric, version, terms, row.period_start, start_at, end_at, now))
+        found = (measured or {}).get(row.pk)
+        if found is None:
+            found = measure(metric, version, terms, row.period_start, start_at, end_at, now)
+        fields.update(found)
     return fields
 
 

@@ -5,13 +5,20 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections import defaultdict
 from dataclasses import dataclass, field
 from uuid import UUID
 
 from django.db.models import Prefetch
 
 from agreements.choices import TIME_KINDS
-from agreements.models import Agreement, BusinessCalendar, MetricDefinition, PriorityTier
+from agreements.models import (
+    Agreement,
+    BusinessCalendar,
+    MetricDefinition,
+    MetricTier,
+    PriorityTier,
+)
 from agreements.selectors import IN_FORCE_STATUSES
 from metrics.business_time import Calendar
 
@@ -83,29 +90,33 @@ def _engine(calendar: BusinessCalendar | None, tz: str, cache: dict) -> TierWind
 
 
 def load_terms(families) -> dict[UUID, FamilyTerms]:
-    """Terms of every family given (a constant number of queries)."""
+    """Terms of every family given (a constant number of queries). The agreements' tiers,
+    metrics and metric tiers are read with one plain query each and grouped here: as
+    reverse prefetches Django built a filtered (tenant-scoped) queryset per agreement and
+    per metric, about half of the time for 200 families."""
     families = set(families)
     if not families:
         return {}
     calendars = BusinessCalendar.objects.prefetch_related("slots", "holidays", "working_days")
-    agreements = (
+    agreements = list(
         Agreement.objects.filter(family__in=families)
         .select_related("tenant", "customer")
-        .prefetch_related(
-            Prefetch("default_calendar", queryset=calendars),
-            Prefetch(
-                "tiers",
-                queryset=PriorityTier.objects.prefetch_related(
-                    Prefetch("calendar", queryset=calendars)
-                ),
-            ),
-            Prefetch(
-                "metrics",
-                queryset=MetricDefinition.objects.prefetch_related("tiers").order_by("order", "id"),
-            ),
-        )
+        .prefetch_related(Prefetch("default_calendar", queryset=calendars))
         .order_by("family", "version")
     )
+    ids = [a.pk for a in agreements]
+    tiers_of, metrics_of, codes_of = defaultdict(list), defaultdict(list), defaultdict(set)
+    tiers = PriorityTier.objects.filter(agreement_id__in=ids).prefetch_related(
+        Prefetch("calendar", queryset=calendars)
+    )
+    for tier in tiers:  # the model's ordering, as the prefetch had it
+        tiers_of[tier.agreement_id].append(tier)
+    for metric in MetricDefinition.objects.filter(agreement_id__in=ids).order_by("order", "id"):
+        metrics_of[metric.agreement_id].append(metric)
+    for metric_id, code in MetricTier.objects.filter(metric__agreement_id__in=ids).values_list(
+        "metric_id", "tier__code"
+    ):
+        codes_of[metric_id].add(code)
     cache: dict = {}
     out: dict[UUID, FamilyTerms] = {}
     for agreement in agreements:
@@ -114,9 +125,9 @@ def load_terms(families) -> dict[UUID, FamilyTerms]:
             terms = out[agreement.family] = FamilyTerms(
                 agreement.family, agreement.reference, agreement_time_zone(agreement)
             )
-        tiers = list(agreement.tiers.all())
+        tiers = tiers_of[agreement.pk]
         terms.all_tier_codes |= frozenset(t.code for t in tiers)
-        metrics = list(agreement.metrics.all())
+        metrics = metrics_of[agreement.pk]
         for metric in metrics:
             terms.metric_names[metric.name] = metric.period
         if agreement.status not in IN_FORCE_STATUSES or agreement.effective_from is None:
@@ -126,7 +137,7 @@ def load_terms(families) -> dict[UUID, FamilyTerms]:
             Version(
                 agreement=agreement,
                 metrics=metrics,
-                tier_codes={m.pk: frozenset(t.code for t in m.tiers.all()) for m in metrics},
+                tier_codes={m.pk: frozenset(codes_of[m.pk]) for m in metrics},
                 windows={
                     t.code: _engine(t.calendar or agreement.default_calendar, terms.tz, cache)
                     for t in tiers

@@ -117,7 +117,8 @@ def _time_metric(metric, counted) -> dict:
 def _ticket_rates(items: list[Item]) -> dict:
     """First-contact resolution over tickets resolved in the period; recurrences over tickets
     opened in it; the metric's tiers, and its ticket kinds and categories if it names any.
-    One statement: a LATERAL count per row, over resolved_at or opened_at as the kind says."""
+    One statement per kind: a LATERAL count per row, over resolved_at (first-contact
+    resolution) or opened_at (recurrences)."""
     tenant_id = items[0].metric.tenant_id
     fcr = [i for i in items if i.metric.kind == MetricKind.FIRST_CONTACT_RESOLUTION_RATE]
     rec = [i for i in items if i.metric.kind != MetricKind.FIRST_CONTACT_RESOLUTION_RATE]

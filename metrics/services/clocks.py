@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from agreements.choices import ClockStop, MetricKind
@@ -305,7 +305,7 @@ def families_of(calendar_id: int | None = None, families=None) -> set:
     }
 
 
-def tickets_to_recompute(calendar_id: int | None = None, families=None) -> list[int]:
+def tickets_to_recompute(calendar_id: int | None = None, families=None) -> QuerySet:
     """Tickets whose clocks a calendar change or a new version can move: every ticket of the
     families using the calendar (or given), except those with a clock stopped in a published
     period (frozen; see compliance.published): one query for the published ranges."""
@@ -322,7 +322,7 @@ def tickets_to_recompute(calendar_id: int | None = None, families=None) -> list[
     tickets = Ticket.objects.filter(family__in=families)
     if frozen:
         tickets = tickets.exclude(pk__in=stopped.filter(frozen).values("ticket_id"))
-    return list(tickets.order_by("pk").values_list("pk", flat=True))
+    return tickets.order_by("pk").values_list("pk", flat=True)
 
 
 def recompute_clocks(
@@ -334,18 +334,19 @@ def recompute_clocks(
 
     from .stale import mark_stale
 
-    ids = tickets_to_recompute(calendar_id, families)
+    tickets = tickets_to_recompute(calendar_id, families)
+    total = tickets.count()
     now = timezone.now()
-    done = 0
+    done = last = 0
     terms = load_terms(families_of(calendar_id, families))
     if progress is not None:
-        progress(0, len(ids))
-    for start in range(0, len(ids), RECOMPUTE_BATCH):
-        batch = ids[start : start + RECOMPUTE_BATCH]
+        progress(0, total)
+    # Ids a batch at a time (keyset), not all at once: the worker's memory stays flat.
+    while batch := list(tickets.filter(pk__gt=last)[:RECOMPUTE_BATCH]):
         with transaction.atomic():
             touched = compute_clocks(tenant_id, batch, now, terms)
             mark_stale(tenant_id, {}, touched, terms=terms)
-        done += len(batch)
+        done, last = done + len(batch), batch[-1]
         if progress is not None:
-            progress(done, len(ids))
+            progress(done, max(total, done))
     return done

@@ -255,3 +255,25 @@ def test_a_real_worker_runs_the_recompute_a_calendar_edit_queued(tenant_a):
         )
     assert (job.done, job.total) == (4, 4)
     assert {d.astimezone(CN).date() for d in due} == {dt.date(2026, 3, 4)}  # after the day off
+
+
+def test_a_recompute_walks_the_tickets_a_batch_at_a_time(agreement, tenant_a, monkeypatch):
+    """Ids fetched per batch (keyset by id), each batch its own transaction and progress."""
+    monkeypatch.setattr(clock_services, "RECOMPUTE_BATCH", 2)
+    seen = []
+    with tenant_context(tenant_a):
+        ingest_records("tickets", [ticket(i) for i in range(5)])
+        calendar = agreement.default_calendar
+        CalendarHoliday.objects.create(calendar=calendar, date=dt.date(2026, 3, 3), name="A")
+        done = clock_services.recompute_clocks(
+            tenant_a.pk, calendar_id=calendar.pk, progress=lambda *p: seen.append(p)
+        )
+        due = {
+            d.astimezone(CN).date()
+            for d in TicketClock.objects.filter(kind="response").values_list(
+                "due_target_at", flat=True
+            )
+        }
+    assert done == 5
+    assert seen == [(0, 5), (2, 5), (4, 5), (5, 5)]
+    assert due == {dt.date(2026, 3, 4)}  # every ticket's clock moved past the day off

@@ -295,6 +295,7 @@ def compute_and_write(tenant_id: int, ticket_ids: list[int], now: dt.datetime, t
             [tenant_id, ids],
         )
         touched += cur.fetchall()
+        had_clocks = bool(touched)  # none: nothing can be left to delete below
         cur.execute(_CANDIDATES, params)
         cur.execute(_PAUSES, params)
         cur.execute("ANALYZE ck_c")  # temp tables have no statistics otherwise
@@ -328,15 +329,18 @@ def compute_and_write(tenant_id: int, ticket_ids: list[int], now: dt.datetime, t
         if skipped:
             cur.execute("DELETE FROM ck_c WHERE calendar_hash = ANY(%s)", [skipped])
         # Clocks of metrics that no longer cover their ticket (a hashed NOT IN: one pass).
+        # Every clock written above comes from ck_c, so tickets that had none (new ones)
+        # have none to drop.
         gone = f"""
             FROM {table} WHERE tenant_id = %s AND ticket_id = ANY(%s::bigint[])
               AND (ticket_id, metric_id) NOT IN (SELECT ticket_id, metric_id FROM ck_c)
         """
-        cur.execute(
-            f"DELETE FROM {ClockWarning._meta.db_table} WHERE tenant_id = %s "
-            f"AND clock_id IN (SELECT id {gone})",
-            [tenant_id, tenant_id, ids],
-        )
-        cur.execute(f"DELETE {gone}", [tenant_id, ids])
+        if had_clocks:
+            cur.execute(
+                f"DELETE FROM {ClockWarning._meta.db_table} WHERE tenant_id = %s "
+                f"AND clock_id IN (SELECT id {gone})",
+                [tenant_id, tenant_id, ids],
+            )
+            cur.execute(f"DELETE {gone}", [tenant_id, ids])
         cur.execute("DROP TABLE pg_temp.ck_c, pg_temp.ck_p")
     return touched

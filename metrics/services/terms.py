@@ -100,6 +100,7 @@ def load_terms(families) -> dict[UUID, FamilyTerms]:
     calendars = BusinessCalendar.objects.prefetch_related("slots", "holidays", "working_days")
     agreements = list(
         Agreement.objects.filter(family__in=families)
+        .defer("snapshot")  # the approved text as JSON (kilobytes per version), never read here
         .select_related("tenant", "customer")
         .prefetch_related(Prefetch("default_calendar", queryset=calendars))
         .order_by("family", "version")

@@ -249,7 +249,9 @@ def outage_exclusion(outage: Outage, notice_hours: int) -> tuple[bool, str]:
         )
         return False, f"planned maintenance {given}: less than the {notice_hours} h notice"
     if outage.exclusion in (OutageExclusion.FORCE_MAJEURE, OutageExclusion.CUSTOMER_CAUSED):
-        return True, outage.get_exclusion_display()
+        # The choice's label, as get_exclusion_display() gives it (which rebuilds the
+        # field's choices on every call: a third of the availability time of a batch).
+        return True, str(OutageExclusion(outage.exclusion).label)
     return False, ""
 
 

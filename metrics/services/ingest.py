@@ -236,7 +236,7 @@ def _upsert(model, tenant_id: int, rows: list[dict], source: str) -> list[tuple]
         if isinstance(f, models.JSONField):
             casts.append("%s::text[]")
             selects.append(f"u.{f.column}::jsonb")
-            column = [json.dumps(r[f.name]) for r in rows]
+            column = ["[]" if r[f.name] == [] else json.dumps(r[f.name]) for r in rows]
         else:
             casts.append(f"%s::{f.db_type(connection)}[]")
             selects.append(f"u.{f.column}")

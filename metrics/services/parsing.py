@@ -223,8 +223,13 @@ def pauses(record: dict, opened_at: dt.datetime, resolved_at: dt.datetime | None
     return out
 
 
+# What json.dumps(values, sort_keys=True, default=str) builds anew on every call. The text
+# hashed must stay byte for byte the same: stored hashes decide what a re-send changes.
+_HASH_ENCODER = json.JSONEncoder(sort_keys=True, default=str)
+
+
 def content_hash(values: dict) -> str:
-    return hashlib.sha256(json.dumps(values, sort_keys=True, default=str).encode()).hexdigest()
+    return hashlib.sha256(_HASH_ENCODER.encode(values).encode()).hexdigest()
 
 
 def parse_ticket(record: dict, terms) -> dict:

@@ -1,7 +1,7 @@
 """Benchmark: elapsed working time for many tickets, SQL form vs Python form vs a floor.
 
     .venv/bin/python benchmarks/business_time.py [--rows N]
-    (DJANGO_SETTINGS_MODULE defaults to slaweb.settings.dev)
+    (DJANGO_SETTINGS_MODULE defaults to benchmarks.settings: development with DEBUG off)
 
 Generates N random tickets over 12 months (and pauses for a share of them) in temp
 tables with generate_series, then times, best of --repeat runs:
@@ -26,7 +26,7 @@ from collections import defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "slaweb.settings.dev")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "benchmarks.settings")
 
 import django  # noqa: E402
 

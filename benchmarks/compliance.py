@@ -2,8 +2,8 @@
 memory - each printed beside a floor measured in the same run.
 
     .venv/bin/python benchmarks/compliance.py [--tickets N] [--agreements A] [--memory-sizes 20000,100000]
-    (DJANGO_SETTINGS_MODULE defaults to slaweb.settings.dev; point DATABASE_URL and
-    DATABASE_OWNER_URL at a scratch database: it creates a tenant "bench-<N>" there)
+    (DJANGO_SETTINGS_MODULE defaults to benchmarks.settings: development with DEBUG off;
+    point DATABASE_URL and DATABASE_OWNER_URL at a scratch database: it creates a tenant "bench-<N>" there)
 
 - ingestion: ``ingest_records`` (the bulk API's path: validation, upsert, clocks, stale
   marking) in batches of 10,000, records/s; floor: the same rows written by one plain
@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "slaweb.settings.dev")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "benchmarks.settings")
 
 import django  # noqa: E402
 

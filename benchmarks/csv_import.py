@@ -18,7 +18,7 @@ import tracemalloc
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "slaweb.settings.dev")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "benchmarks.settings")
 
 import django  # noqa: E402
 

@@ -2,8 +2,8 @@
 demo agreement - each printed beside a floor measured in the same run.
 
     .venv/bin/python benchmarks/reports.py [--agreements 500] [--metrics 3] [--runs 5]
-    (DJANGO_SETTINGS_MODULE defaults to slaweb.settings.dev; point DATABASE_URL and
-    DATABASE_OWNER_URL at a scratch database: it creates a tenant "bench-reports-<N>" there
+    (DJANGO_SETTINGS_MODULE defaults to benchmarks.settings: development with DEBUG off;
+    point DATABASE_URL and DATABASE_OWNER_URL at a scratch database: it creates a tenant "bench-reports-<N>" there
     and, for the PDF, the demo tenant with `seed_demo` when it is missing)
 
 - portfolio: `reports.selectors.portfolio.portfolio` for N agreements x 12 months (M metrics
@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "slaweb.settings.dev")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "benchmarks.settings")
 
 import django  # noqa: E402
 

@@ -15,6 +15,7 @@ from slaweb.tenancy.audit_display import tenant_zone
 
 from .choices import ActionStatus, ClockState, OutageExclusion, Status
 from .models import (
+    ClockRecompute,
     ComplianceResult,
     CreditResult,
     Delivery,
@@ -171,3 +172,13 @@ class ImprovementActionFilterSet(django_filters.FilterSet):
         today = timezone.localdate(timezone=tenant_zone(getattr(self.request, "tenant", None)))
         rule = ImprovementAction.overdue_on(today)
         return queryset.filter(rule) if value else queryset.exclude(rule)
+
+
+class ClockRecomputeFilterSet(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=ClockRecompute.Status.choices)
+    calendar = django_filters.NumberFilter(field_name="calendar_id")
+    created_from = InstantFilter(field_name="created_at", lookup_expr="gte")
+
+    class Meta:
+        model = ClockRecompute
+        fields = ["status", "calendar"]

@@ -12,6 +12,7 @@ from slaweb.tenancy.api.base import TenantScopedSerializer
 
 from ..choices import ActionStatus, ClockKind, ClockState, OutageExclusion, Status
 from ..models import (
+    ClockRecompute,
     ComplianceResult,
     CreditResult,
     Delivery,
@@ -230,3 +231,29 @@ class ImprovementActionSerializer(TenantScopedSerializer):
             "created_at",
             "updated_at",
         ]
+
+
+class ClockRecomputeSerializer(TenantScopedSerializer):
+    status = InlineChoiceField(choices=ClockRecompute.Status.choices, read_only=True)
+    percent = serializers.IntegerField(read_only=True)
+    stalled = serializers.BooleanField(source="is_stalled", read_only=True)
+    can_run_again = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = ClockRecompute
+        fields = [
+            "id",
+            "subject",
+            "calendar",
+            "families",
+            "status",
+            "total",
+            "done",
+            "percent",
+            "stalled",
+            "can_run_again",
+            "created_at",
+            "updated_at",
+            "finished_at",
+        ]
+        read_only_fields = fields

@@ -10,6 +10,7 @@ router.register("samples", views.SampleViewSet, basename="sample")
 router.register("clocks", views.TicketClockViewSet, basename="ticketclock")
 router.register("compliance-results", views.ComplianceResultViewSet, basename="complianceresult")
 router.register("credits", views.CreditResultViewSet, basename="creditresult")
+router.register("clock-recomputes", views.ClockRecomputeViewSet, basename="clockrecompute")
 router.register("improvement-actions", views.ImprovementActionViewSet, basename="improvementaction")
 
 urlpatterns = router.urls

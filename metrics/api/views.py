@@ -12,6 +12,7 @@ from slaweb.tenancy.api.base import TenantScopedReadOnlyViewSet, TenantScopedVie
 
 from .. import filtersets
 from ..models import (
+    ClockRecompute,
     ComplianceResult,
     CreditResult,
     Delivery,
@@ -21,6 +22,7 @@ from ..models import (
     Ticket,
     TicketClock,
 )
+from ..services import hooks
 from ..services.ingest import ingest_records
 from ..services.parsing import MAX_BATCH
 from . import serializers as s
@@ -173,3 +175,34 @@ class ImprovementActionViewSet(
 
     def scope_queryset(self, queryset):
         return queryset.order_by("-created_at", "id")
+
+
+class ClockRecomputeViewSet(TenantScopedReadOnlyViewSet):
+    """Recomputes of clocks after a calendar change or a newly active version, with progress."""
+
+    model = ClockRecompute
+    serializer_class = s.ClockRecomputeSerializer
+    filterset_class = filtersets.ClockRecomputeFilterSet
+    ordering_fields = ["created_at", "id"]
+
+    def scope_queryset(self, queryset):
+        return queryset.order_by("-created_at", "-id")
+
+    @extend_schema(
+        request=None,
+        responses={
+            202: s.ClockRecomputeSerializer,
+            409: OpenApiResponse(description="Still running, or finished without failing"),
+        },
+        summary="Queue a failed or stalled recompute once more (managers)",
+    )
+    @action(detail=True, methods=["post"], url_path="run-again")
+    def run_again(self, request, pk=None):
+        job = self.get_object()
+        if not hooks.run_again(job):
+            return Response(
+                {"detail": "This recompute is still running or has finished."},
+                status=status.HTTP_409_CONFLICT,
+            )
+        job.refresh_from_db()
+        return Response(self.get_serializer(job).data, status=status.HTTP_202_ACCEPTED)

@@ -58,6 +58,22 @@ AVAILABILITY = {
 }
 
 
+# What a stored result says, compared field by field between two ways of computing it.
+RESULT_FIELDS = (
+    "count_all",
+    "count_within_target",
+    "count_within_minimum",
+    "value",
+    "compliance_rate",
+    "status",
+    "exclusions",
+    "details",
+    "is_open",
+    "metric_id",
+    "agreement_id",
+)
+
+
 def make_active(tenant, reference: str = "SLA-M1", metrics=None, **overrides):
     with tenant_context(tenant):
         customer = Customer.objects.create(name=f"Customer {reference}")

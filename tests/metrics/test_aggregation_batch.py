@@ -16,23 +16,10 @@ from metrics.services import compliance
 from metrics.services.ingest import ingest_records
 from metrics.services.terms import load_terms
 
-from .conftest import RESOLUTION, RESPONSE, cn, make_active
+from .conftest import RESOLUTION, RESPONSE, RESULT_FIELDS, cn, make_active
 
 pytestmark = pytest.mark.django_db
 NOW = cn(2026, 5, 2)
-FIELDS = (
-    "count_all",
-    "count_within_target",
-    "count_within_minimum",
-    "value",
-    "compliance_rate",
-    "status",
-    "exclusions",
-    "details",
-    "is_open",
-    "metric_id",
-    "agreement_id",
-)
 
 
 def _tickets(reference, n, late_every, month):
@@ -63,7 +50,7 @@ def _setup(tenant, references):
 
 def _snapshot():
     rows = ComplianceResult.objects.order_by("family", "metric_name", "period_start")
-    return [tuple(getattr(r, f) for f in FIELDS) for r in rows]
+    return [tuple(getattr(r, f) for f in RESULT_FIELDS) for r in rows]
 
 
 def test_one_batch_over_many_families_equals_each_row_alone(tenant_a, scope_a):

@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from metrics.choices import Status
-from metrics.models import ImprovementAction, Ticket
+from metrics.models import ClockRecompute, ImprovementAction, Ticket
 from slaweb.tenancy.context import tenant_context
 from tests.factories.metrics import (
     ComplianceResultFactory,
@@ -21,7 +21,8 @@ from tests.factories.metrics import (
     TicketClockFactory,
     TicketFactory,
 )
-from tests.isolation import APIIsolationTests
+from tests.factories.metrics_surfaces import ClockRecomputeFactory
+from tests.isolation import APIIsolationTests, snapshot
 
 from .conftest import make_active
 
@@ -81,6 +82,41 @@ class TestCreditIsolation(APIIsolationTests):
 class TestImprovementActionIsolation(APIIsolationTests):
     basename = "improvementaction"
     factory = ImprovementActionFactory
+
+
+class TestClockRecomputeIsolation(APIIsolationTests):
+    basename = "clockrecompute"
+    factory = ClockRecomputeFactory
+
+    def test_running_another_tenants_recompute_again_is_404(self, api, other):
+        before = snapshot(other)
+        url = reverse("api:clockrecompute-run-again", args=[other.pk])
+        assert api.post(url).status_code == 404
+        assert snapshot(other) == before
+
+
+def test_recompute_run_again_for_managers_once_failed(
+    api_manager, api_viewer, tenant_a, django_capture_on_commit_callbacks
+):
+    failed = ClockRecomputeFactory(tenant=tenant_a)
+    done = ClockRecomputeFactory(tenant=tenant_a, status=ClockRecompute.Status.DONE, done=10)
+    url = reverse("api:clockrecompute-run-again", args=[failed.pk])
+    assert api_viewer.post(url).status_code == 403
+    with django_capture_on_commit_callbacks() as queued:
+        response = api_manager.post(url)
+    assert response.status_code == 202
+    assert response.json()["status"] == "queued"
+    assert response.json()["done"] == 0
+    assert len(queued) == 1  # the worker's task, sent once the request commits
+    with tenant_context(tenant_a):
+        assert ClockRecompute.objects.get(pk=failed.pk).status == ClockRecompute.Status.QUEUED
+    # Queued now, and the finished one: neither can run again.
+    for job in (failed, done):
+        again = api_manager.post(reverse("api:clockrecompute-run-again", args=[job.pk]))
+        assert again.status_code == 409
+        assert "still running or has finished" in again.json()["detail"]
+    listed = api_viewer.get(reverse("api:clockrecompute-list"), {"status": "done"}).json()
+    assert [row["id"] for row in listed["results"]] == [done.pk]
 
 
 def ticket(n, **fields):
@@ -171,6 +207,7 @@ def test_results_filters(api_viewer, tenant_a):
         ("complianceresult", ComplianceResultFactory),
         ("creditresult", CreditResultFactory),
         ("improvementaction", ImprovementActionFactory),
+        ("clockrecompute", ClockRecomputeFactory),
     ],
 )
 def test_lists_run_a_constant_number_of_queries(

@@ -18,23 +18,10 @@ from metrics.services import compliance
 from metrics.services.ingest import ingest_records
 from metrics.services.terms import load_terms
 
-from .conftest import cn, make_active
+from .conftest import RESULT_FIELDS, cn, make_active
 
 pytestmark = pytest.mark.django_db
 NOW = cn(2026, 4, 20)  # March closed, April running
-FIELDS = (
-    "count_all",
-    "count_within_target",
-    "count_within_minimum",
-    "value",
-    "compliance_rate",
-    "status",
-    "exclusions",
-    "details",
-    "is_open",
-    "metric_id",
-    "agreement_id",
-)
 METRICS = [
     {
         "name": "FCR network",
@@ -188,7 +175,7 @@ def _setup(tenant, references, first=0):
 
 def _snapshot():
     rows = ComplianceResult.objects.order_by("family", "metric_name", "period_start")
-    return [(r.metric_name, r.period_start, *(getattr(r, f) for f in FIELDS)) for r in rows]
+    return [(r.metric_name, r.period_start, *(getattr(r, f) for f in RESULT_FIELDS)) for r in rows]
 
 
 def _result(reference, name, month=3):

@@ -1,5 +1,6 @@
 """API of the metrics domain: records (list, detail, bulk upsert), clocks, results, credits,
-improvement actions. Every view goes through the tenancy bases; writes call the services."""
+improvement actions, clock recomputes. Every view goes through the tenancy bases; writes call
+the services."""
 
 from __future__ import annotations
 
